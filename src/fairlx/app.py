@@ -1,0 +1,91 @@
+"""The ASGI application: routes, the request pipeline, and the lifespan that starts and stops the
+infrastructure (and, in the embedded topology, the job dispatcher)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+import structlog
+from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
+
+from fairlx.core.infrastructure import Infrastructure, build_infrastructure
+from fairlx.core.logging import configure_logging
+from fairlx.core.outbox.dispatcher import Dispatcher
+from fairlx.core.outbox.registry import load_job_modules
+from fairlx.middleware.body_limit import BodyLimitMiddleware
+from fairlx.middleware.problems import install_problem_handlers
+from fairlx.middleware.request_id import RequestIdMiddleware
+from fairlx.middleware.security_headers import SecurityHeadersMiddleware
+from fairlx.middleware.telemetry import TelemetryMiddleware
+from fairlx.middleware.unhandled_errors import UnhandledErrorMiddleware
+from fairlx.settings import Settings
+from fairlx.system.api import router as system_router
+
+log = structlog.get_logger(__name__)
+
+UPLOAD_BODY_LIMITS: dict[str, int] = {}
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    configure_logging(settings)
+    load_job_modules()
+    infra = build_infrastructure(settings)
+    app = FastAPI(
+        title="Fairlx",
+        version="0.1.0",
+        lifespan=_lifespan,
+        openapi_url="/api/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.infra = infra
+    install_problem_handlers(app)
+    app.include_router(system_router)
+    _install_middleware(app, settings)
+    return app
+
+
+def _install_middleware(app: FastAPI, settings: Settings) -> None:
+    """Added innermost first: a request meets them in the reverse order."""
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=True,
+            allow_methods=["*"],
+            allow_headers=["*"],
+        )
+    app.add_middleware(BodyLimitMiddleware, default_limit=settings.max_body_bytes, limits_by_prefix=UPLOAD_BODY_LIMITS)
+    app.add_middleware(UnhandledErrorMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware, https=settings.is_https)
+    app.add_middleware(TelemetryMiddleware)
+    app.add_middleware(RequestIdMiddleware)
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    infra: Infrastructure = app.state.infra
+    await infra.start()
+    log.info("started", **infra.backends())
+    dispatcher_task = _start_embedded_dispatcher(infra)
+    try:
+        yield
+    finally:
+        if dispatcher_task is not None:
+            dispatcher, task = dispatcher_task
+            dispatcher.stop()
+            await task
+        await infra.close()
+
+
+def _start_embedded_dispatcher(infra: Infrastructure) -> tuple[Dispatcher, asyncio.Task[None]] | None:
+    if infra.settings.dispatcher != "embedded":
+        return None
+    dispatcher = Dispatcher(
+        infra, concurrency=infra.settings.job_concurrency, poll_seconds=infra.settings.job_poll_seconds
+    )
+    return dispatcher, asyncio.create_task(dispatcher.run(), name="dispatcher")

@@ -1,0 +1,17 @@
+"""The modules that declare tables. Alembic and the test harness import them all through `load_models`."""
+
+from __future__ import annotations
+
+import importlib
+
+from sqlalchemy import MetaData
+
+from fairlx.core.db.base import Base
+
+MODEL_MODULES = ("fairlx.core.outbox.models",)
+
+
+def load_models() -> MetaData:
+    for module in MODEL_MODULES:
+        importlib.import_module(module)
+    return Base.metadata

@@ -1,0 +1,77 @@
+"""The infrastructure of one process, built from settings: each part is the embedded backend or the
+production one, picked by its URL. The app's lifespan and `fairlx worker` start and close it."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from dataclasses import dataclass
+
+import structlog
+from redis.asyncio import Redis
+from sqlalchemy.engine import make_url
+
+from fairlx.core.db import Database
+from fairlx.core.outbox.signal import JobSignal, PostgresSignal, RedisSignal, attach_signal
+from fairlx.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+REDIS_TIMEOUT_SECONDS = 3.0
+
+
+@dataclass
+class Infrastructure:
+    settings: Settings
+    db: Database
+    redis: Redis | None
+    job_signal: JobSignal
+
+    async def start(self) -> None:
+        await self.job_signal.start()
+
+    async def close(self) -> None:
+        await self.job_signal.close()
+        if self.redis is not None:
+            await self.redis.aclose()
+        await self.db.dispose()
+
+    def readiness_checks(self) -> dict[str, Awaitable[None]]:
+        """One probe per backend a request may need."""
+        return {"database": self.db.ping()}
+
+    def backends(self) -> dict[str, str]:
+        """Which backend each part uses, for `fairlx check` and the logs."""
+        return {
+            "database": self.db.describe(),
+            "job wake-ups": self.job_signal.describe(),
+        }
+
+
+def build_infrastructure(settings: Settings) -> Infrastructure:
+    db = Database(settings.effective_database_url)
+    redis = _connect_redis(settings.redis_url)
+    signal = _job_signal(settings, db, redis)
+    session_info: dict[str, object] = {}
+    attach_signal(session_info, signal)
+    db.sessions.configure(info=session_info)
+    return Infrastructure(settings=settings, db=db, redis=redis, job_signal=signal)
+
+
+def _connect_redis(url: str | None) -> Redis | None:
+    if not url:
+        return None
+    return Redis.from_url(
+        url,
+        socket_timeout=REDIS_TIMEOUT_SECONDS,
+        socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+        health_check_interval=30,
+    )
+
+
+def _job_signal(settings: Settings, db: Database, redis: Redis | None) -> JobSignal:
+    if db.dialect == "postgresql":
+        dsn = make_url(settings.effective_database_url).set(drivername="postgresql")
+        return PostgresSignal(dsn.render_as_string(hide_password=False))
+    if redis is not None:
+        return RedisSignal(redis, f"{settings.redis_prefix}jobs")
+    return JobSignal()

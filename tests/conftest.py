@@ -1,0 +1,144 @@
+"""Fixtures shared by the whole suite.
+
+A test that asks for `settings`, `app`, `api` or `infra` runs once per leg (`[embedded]` and
+`[service]`). Every such test gets its own data folder and Redis key prefix, and the database is
+emptied after it, so tests never see each other's rows.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+from fastapi import FastAPI
+from sqlalchemy import event
+
+from fairlx.app import create_app
+from fairlx.core.infrastructure import Infrastructure
+from fairlx.core.outbox.dispatcher import Dispatcher
+from fairlx.settings import Settings
+from tests.support.backends import Leg, empty_all_tables, open_leg
+from tests.support.servers import SmtpServer, live_server, s3_server, smtp_server
+
+TEST_SECRET_KEY = "test-secret-key-not-for-production-0123456789abcdef"
+_test_counter = itertools.count()
+
+
+@pytest_asyncio.fixture(scope="session", params=["embedded", "service"])
+async def leg(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Leg]:
+    async with open_leg(request.param, tmp_path_factory.mktemp(request.param)) as opened:
+        yield opened
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    """Override in a test module (or with `@pytest.mark.parametrize`) to change settings."""
+    return {}
+
+
+@pytest.fixture
+def settings(leg: Leg, tmp_path: Path, settings_overrides: dict[str, Any]) -> Settings:
+    values: dict[str, Any] = {
+        "data_dir": tmp_path / "var",
+        "database_url": leg.database_url,
+        "redis_url": leg.redis_url,
+        "redis_prefix": f"{leg.redis_prefix}{next(_test_counter)}:",
+        "secret_key": TEST_SECRET_KEY,
+        "dispatcher": "off",
+        "log_format": "console",
+        "log_level": "WARNING",
+    }
+    return Settings(_env_file=None, **(values | settings_overrides))
+
+
+@pytest_asyncio.fixture
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+    await empty_all_tables(settings.effective_database_url)
+
+
+@pytest.fixture
+def infra(app: FastAPI) -> Infrastructure:
+    infrastructure: Infrastructure = app.state.infra
+    return infrastructure
+
+
+@pytest_asyncio.fixture
+async def api(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
+
+
+@pytest_asyncio.fixture
+async def server_url(app: FastAPI) -> AsyncIterator[str]:
+    """The app served by uvicorn on a free loopback port."""
+    async with live_server(app) as url:
+        yield url
+
+
+@pytest.fixture
+def drain(infra: Infrastructure) -> Callable[..., Any]:
+    """Run every due job (and due schedule) to completion: the way tests wait for background work."""
+
+    async def run_due_jobs(max_jobs: int = 1000) -> int:
+        return await Dispatcher(infra, concurrency=4).run_until_idle(max_jobs=max_jobs)
+
+    return run_due_jobs
+
+
+class StatementCounter:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_sql(infra: Infrastructure) -> Callable[[], Any]:
+    """`with count_sql() as counter: ...` records every SQL statement the block runs."""
+
+    @contextmanager
+    def counting() -> Iterator[StatementCounter]:
+        counter = StatementCounter()
+
+        def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")):
+                counter.statements.append(statement)
+
+        engine = infra.db.engine.sync_engine
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            yield counter
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+
+    return counting
+
+
+@pytest.fixture(scope="session")
+def smtp_capture() -> Iterator[SmtpServer]:
+    with smtp_server() as server:
+        yield server
+
+
+@pytest.fixture
+def smtp(smtp_capture: SmtpServer) -> SmtpServer:
+    smtp_capture.messages.clear()
+    return smtp_capture
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    with s3_server() as endpoint:
+        yield endpoint
