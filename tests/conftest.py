@@ -8,6 +8,7 @@ emptied after it, so tests never see each other's rows.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,9 +24,10 @@ from fairlx.app import create_app
 from fairlx.core.infrastructure import Infrastructure
 from fairlx.core.outbox.dispatcher import Dispatcher
 from fairlx.settings import Settings
-from tests.support.backends import Leg, empty_all_tables, open_leg
+from tests.support.backends import Leg, empty_all_tables, open_leg, services_required
 from tests.support.servers import SmtpServer, live_server, s3_server, smtp_server
 
+LEG_IN_TEST_ID = {leg: re.compile(rf"[\[-]{leg}[\]-]") for leg in ("embedded", "service")}
 TEST_SECRET_KEY = "test-secret-key-not-for-production-0123456789abcdef"
 _test_counter = itertools.count()
 
@@ -53,6 +55,9 @@ def settings(leg: Leg, tmp_path: Path, settings_overrides: dict[str, Any]) -> Se
         "dispatcher": "off",
         "log_format": "console",
         "log_level": "WARNING",
+        # Every test client shares one address: the generic API budgets would trip long tests. Tests of
+        # rate limiting set their own presets.
+        "rate_limit_overrides": {"default": "100000/minute", "write": "100000/minute"},
     }
     return Settings(_env_file=None, **(values | settings_overrides))
 
@@ -142,3 +147,39 @@ def smtp(smtp_capture: SmtpServer) -> SmtpServer:
 def s3_endpoint() -> Iterator[str]:
     with s3_server() as endpoint:
         yield endpoint
+
+
+def _passed_by_kind(config: pytest.Config) -> dict[str, int]:
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    passed = [report for report in getattr(reporter, "stats", {}).get("passed", []) if report.when == "call"]
+    counts = {
+        leg: sum(bool(pattern.search(report.nodeid)) for report in passed) for leg, pattern in LEG_IN_TEST_ID.items()
+    }
+    counts["browser"] = sum("/e2e/" in report.nodeid for report in passed)
+    counts["system"] = sum("/system/" in report.nodeid for report in passed)
+    return counts
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    counts = _passed_by_kind(config)
+    terminalreporter.section("legs")
+    terminalreporter.line(
+        f"embedded leg: {counts['embedded']} passed · service leg (PostgreSQL + Redis): {counts['service']} passed · "
+        f"browser: {counts['browser']} passed · multi-process: {counts['system']} passed"
+    )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """In CI a whole run where a leg ran nothing is a failure, not a quiet skip."""
+    config = session.config
+    narrowed = bool(config.getoption("markexpr") or config.getoption("keyword")) or config.args not in ([], ["tests"])
+    if not services_required() or exitstatus != 0 or narrowed or hasattr(config, "workerinput"):
+        return
+    counts = _passed_by_kind(config)
+    empty = [kind for kind in ("service", "browser", "system") if counts[kind] == 0]
+    if empty:
+        reporter = config.pluginmanager.getplugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(f"CI requires every leg to run, but these ran no test: {', '.join(empty)}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

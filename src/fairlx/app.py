@@ -15,14 +15,18 @@ from fairlx.core.infrastructure import Infrastructure, build_infrastructure
 from fairlx.core.logging import configure_logging
 from fairlx.core.outbox.dispatcher import Dispatcher
 from fairlx.core.outbox.registry import load_job_modules
+from fairlx.files.api import router as files_router
 from fairlx.middleware.body_limit import BodyLimitMiddleware
 from fairlx.middleware.problems import install_problem_handlers
+from fairlx.middleware.rate_limit import RateLimitMiddleware
 from fairlx.middleware.request_id import RequestIdMiddleware
 from fairlx.middleware.security_headers import SecurityHeadersMiddleware
 from fairlx.middleware.telemetry import TelemetryMiddleware
 from fairlx.middleware.unhandled_errors import UnhandledErrorMiddleware
 from fairlx.settings import Settings
 from fairlx.system.api import router as system_router
+from fairlx.web.assets import static_files
+from fairlx.web.pages import router as web_router
 
 log = structlog.get_logger(__name__)
 
@@ -45,6 +49,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.infra = infra
     install_problem_handlers(app)
     app.include_router(system_router)
+    app.include_router(files_router)
+    app.include_router(web_router)
+    app.mount("/static", static_files(), name="static")
     _install_middleware(app, settings)
     return app
 
@@ -60,6 +67,7 @@ def _install_middleware(app: FastAPI, settings: Settings) -> None:
             allow_headers=["*"],
         )
     app.add_middleware(BodyLimitMiddleware, default_limit=settings.max_body_bytes, limits_by_prefix=UPLOAD_BODY_LIMITS)
+    app.add_middleware(RateLimitMiddleware, limiter=app.state.infra.rate_limiter)
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, https=settings.is_https)
     app.add_middleware(TelemetryMiddleware)

@@ -20,6 +20,10 @@ if TYPE_CHECKING:  # imported lazily: the metrics folder must be set before metr
 
 T = TypeVar("T")
 
+# A server process imports the whole app before it answers health checks; on a busy small machine that
+# takes longer than uvicorn's 5 s default, which would restart workers in a loop.
+WORKER_HEALTHCHECK_SECONDS = 60
+
 cli = typer.Typer(
     help="Fairlx: self-hostable agile project management.", no_args_is_help=True, pretty_exceptions_show_locals=False
 )
@@ -101,10 +105,11 @@ def serve(
         port=port,
         workers=workers,
         proxy_headers=True,
-        forwarded_allow_ips="127.0.0.1",
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         log_config=None,
         access_log=False,
         server_header=False,
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )
 
 

@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     public_url: str = Field(
         default="http://127.0.0.1:8000", description="Address users reach Fairlx at (links in mail, cookies)."
     )
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1",
+        description="Proxies trusted for `X-Forwarded-For`/`-Proto` (comma-separated, `*` for any): the client "
+        "address behind them is what rate limits and audit logs see.",
+    )
     log_format: Literal["auto", "console", "json"] = Field(
         default="auto", description="`json` for log collectors, `console` for people; `auto` picks by terminal."
     )
@@ -64,6 +69,14 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Largest request body outside upload routes.")
     rate_limits_enabled: bool = Field(default=True, description="Apply the rate-limit presets.")
+    rate_limit_overrides: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            'Resize rate-limit presets, as JSON: `{"default": "300/minute", "login": "20/minute"}`. Presets: '
+            "default (every API request, 100/minute), login (10/minute), register (5/minute), org_create "
+            "(5/minute), file_upload (30/minute), write (API writes, 60/minute). Budgets are per client."
+        ),
+    )
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS; empty: CORS off.")
     metrics_token: SecretStr | None = Field(
         default=None, description="Bearer token for `/metrics`; unset: metrics are served to loopback clients only."

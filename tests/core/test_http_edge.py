@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 PROBLEM = "application/problem+json"
 
@@ -93,3 +94,29 @@ async def test_metrics_need_the_token_when_one_is_set(api: httpx.AsyncClient) ->
     assert refused.json()["code"] == "metrics_token_required"
     assert wrong.status_code == 401
     assert allowed.status_code == 200
+
+
+async def test_an_unexpected_error_is_a_500_problem_that_reveals_nothing(app: FastAPI, api: httpx.AsyncClient) -> None:
+    async def explode() -> None:
+        raise RuntimeError("password=hunter2 at db.internal")
+
+    app.add_api_route("/api/v1/test-explode", explode)
+    app.add_api_route("/test-explode", explode)
+    response = await api.get("/api/v1/test-explode")
+    page = await api.get("/test-explode", headers={"Accept": "text/html"})
+    assert response.status_code == 500
+    assert response.headers["content-type"] == PROBLEM
+    assert response.json()["code"] == "internal_error"
+    assert response.json()["request_id"] == response.headers["x-request-id"]
+    assert "hunter2" not in response.text
+    assert page.status_code == 500
+    assert page.headers["content-type"].startswith("text/html")
+    assert page.headers["x-request-id"] in page.text
+    assert "hunter2" not in page.text
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+
+
+async def test_a_browser_gets_an_oversize_refusal_as_a_page(api: httpx.AsyncClient) -> None:
+    response = await api.post("/", content=b"x" * 2_000_000, headers={"Accept": "text/html"})
+    assert response.status_code == 413
+    assert response.headers["content-type"].startswith("text/html")

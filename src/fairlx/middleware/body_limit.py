@@ -8,7 +8,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fairlx.core.errors import PayloadTooLarge
-from fairlx.middleware.problems import app_error_response
+from fairlx.middleware.problems import problem_for_scope
 
 
 def too_large(limit: int) -> PayloadTooLarge:
@@ -36,8 +36,7 @@ class BodyLimitMiddleware:
         limit = self.limit_for(scope["path"])
         declared = Headers(scope=scope).get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            request_id = scope.get("state", {}).get("request_id")
-            await app_error_response(too_large(limit), request_id)(scope, receive, send)
+            await problem_for_scope(scope, too_large(limit))(scope, receive, send)
             return
         received = 0
 

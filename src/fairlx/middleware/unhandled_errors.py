@@ -8,7 +8,7 @@ import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fairlx.core.errors import AppError
-from fairlx.middleware.problems import app_error_response, problem_response, unexpected_error_body
+from fairlx.middleware.problems import problem_for_scope
 
 log = structlog.get_logger(__name__)
 
@@ -32,12 +32,9 @@ class UnhandledErrorMiddleware:
         try:
             await self.app(scope, receive, send_tracking)
         except Exception as error:
-            request_id = scope.get("state", {}).get("request_id")
-            if isinstance(error, AppError):
-                response = app_error_response(error, request_id)
-            else:
+            if not isinstance(error, AppError):
                 log.exception("unhandled_error", path=scope["path"], method=scope["method"])
-                response = problem_response(500, unexpected_error_body(request_id))
+            response = problem_for_scope(scope, error if isinstance(error, AppError) else None)
             if started:  # too late for a clean answer: the client sees a cut connection
                 raise
             await response(scope, receive, send)

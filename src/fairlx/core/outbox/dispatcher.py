@@ -15,6 +15,7 @@ import random
 import socket
 import traceback
 import uuid
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -40,6 +41,7 @@ LEASE_SECONDS = 60.0
 MAX_BACKOFF_SECONDS = 3600.0
 ERROR_TEXT_LIMIT = 4000
 SHUTDOWN_GRACE_SECONDS = 10.0
+UNKNOWN_KIND_RETRY = 60.0
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ class Dispatcher:
         self._running: set[asyncio.Task[None]] = set()
         self._stopping = asyncio.Event()
         self._slot_freed = asyncio.Event()
+        self.idle = asyncio.Event()  # set while the loop waits with no job running
 
     # -- one pass, used by the loop, by `fairlx jobs run` and by tests ---------------------------
 
@@ -140,8 +143,8 @@ class Dispatcher:
 
     async def execute(self, job: ClaimedJob) -> None:
         kind = self.jobs.kind(job.kind)
-        if kind is None:
-            await self._finish(job, error=f"no handler is registered for {job.kind!r}", retry_base=None)
+        if kind is None:  # e.g. a newer release queued it during a rolling deploy: retry, another worker may know it
+            await self._finish(job, error=f"no handler is registered for {job.kind!r}", retry_base=UNKNOWN_KIND_RETRY)
             return
         context = JobContext(job.id, job.kind, job.payload, job.attempts, self.infra)
         renew = asyncio.create_task(self._renew_lease_while_running(job))
@@ -259,7 +262,7 @@ class Dispatcher:
                 raise
             except Exception as error:  # a database hiccup must not kill the loop
                 log.exception("dispatcher_step_failed", error=str(error))
-                await self._sleep(self.poll_seconds)
+                await self._wait_for_wakeup()
         await self._drain_running()
 
     async def _step(self) -> None:
@@ -269,10 +272,9 @@ class Dispatcher:
         for job in batch:
             self._start(job)
         if len(self._running) >= self.concurrency:
-            self._slot_freed.clear()
-            await self._wait_first(self._slot_freed.wait(), self._stopping.wait())
+            await self._wait_for_wakeup(until_slot_frees=True)
         elif len(batch) < free:
-            await self._sleep(await self._seconds_until_next_due())
+            await self._wait_for_wakeup(seconds=await self._seconds_until_next_due())
 
     def _start(self, job: ClaimedJob) -> None:
         task = asyncio.create_task(self.execute(job), name=f"job:{job.kind}:{job.id}")
@@ -292,8 +294,18 @@ class Dispatcher:
             return self.poll_seconds
         return max(0.0, min(self.poll_seconds, (min(moments) - utcnow()).total_seconds()))
 
-    async def _sleep(self, seconds: float) -> None:
-        await self._wait_first(self.infra.job_signal.wait(seconds), self._stopping.wait())
+    async def _wait_for_wakeup(self, *, seconds: float | None = None, until_slot_frees: bool = False) -> None:
+        """Sleep until a job finishes, a commit signals new work, the next job falls due, or we stop."""
+        waits: list[Coroutine[Any, Any, object]] = [self._slot_freed.wait(), self._stopping.wait()]
+        if not until_slot_frees:
+            waits.append(self.infra.job_signal.wait(self.poll_seconds if seconds is None else seconds))
+        if not self._running:
+            self.idle.set()
+        try:
+            await self._wait_first(*waits)
+        finally:
+            self.idle.clear()
+            self._slot_freed.clear()
 
     @staticmethod
     async def _wait_first(*waits: Any) -> None:

@@ -31,6 +31,7 @@ class JobSignal:
 
     def __init__(self) -> None:
         self._event = asyncio.Event()
+        self.listening = asyncio.Event()  # set once wake-ups from every source can arrive
 
     def wake(self) -> None:
         self._event.set()
@@ -45,7 +46,8 @@ class JobSignal:
         self._event.clear()
 
     async def start(self) -> None:
-        """Begin listening to other processes (no-op in process)."""
+        """Begin listening to other processes (in process: nothing to connect)."""
+        self.listening.set()
 
     async def close(self) -> None:
         """Stop listening."""
@@ -68,14 +70,19 @@ class RemoteJobSignal(JobSignal, ABC):
         delay = RECONNECT_MIN_SECONDS
         while True:
             try:
-                await self._listen_until_disconnected(on_ready=self.wake)
+                await self._listen_until_disconnected(on_ready=self._on_ready)
                 delay = RECONNECT_MIN_SECONDS
             except asyncio.CancelledError:
                 raise
             except Exception as error:
+                self.listening.clear()
                 log.warning("job_wakeup_listener_failed", channel=self.describe(), error=str(error))
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, RECONNECT_MAX_SECONDS)
+
+    def _on_ready(self) -> None:
+        self.listening.set()
+        self.wake()  # catch up on commits made while nobody listened
 
     @abstractmethod
     async def _listen_until_disconnected(self, on_ready: Callable[[], None]) -> None:
@@ -102,7 +109,7 @@ class PostgresSignal(RemoteJobSignal):
         connection.add_termination_listener(lambda _connection: closed.set())
         try:
             await connection.add_listener(NOTIFY_CHANNEL, lambda *_args: self.wake())
-            on_ready()  # catch up on commits made while nobody listened
+            on_ready()
             await closed.wait()
         finally:
             with contextlib.suppress(Exception):

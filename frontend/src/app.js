@@ -1,0 +1,21 @@
+// The one script every page loads (deferred): htmx, Alpine (CSP build: components are registered
+// here, templates only name them) and SortableJS, plus the glue that ties them to our components.
+import Alpine from "@alpinejs/csp";
+import htmx from "htmx.org";
+
+import { registerHtmxFeedback } from "./components/htmx-feedback.js";
+import { registerKanban } from "./components/kanban.js";
+import { registerModal } from "./components/modal.js";
+import { registerThemeSwitcher } from "./components/theme-switcher.js";
+import { registerToasts } from "./components/toasts.js";
+
+window.htmx = htmx;
+window.Alpine = Alpine;
+
+registerToasts(Alpine);
+registerModal(Alpine);
+registerThemeSwitcher(Alpine);
+registerHtmxFeedback(Alpine);
+registerKanban();
+
+Alpine.start();

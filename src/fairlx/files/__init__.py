@@ -1,0 +1,1 @@
+"""Files: stored uploads and the signed links they are downloaded through."""

@@ -1,0 +1,1 @@
+"""The web shell: page layout, shared templates and macros, static assets and the design system."""
