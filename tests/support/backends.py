@@ -94,6 +94,16 @@ async def unreachable_services() -> str | None:
     return None
 
 
+async def require_services() -> None:
+    """Skip without PostgreSQL and Redis, or fail where they are required (CI)."""
+    problem = await unreachable_services()
+    if problem is None:
+        return
+    if services_required():
+        pytest.fail(f"the service leg is required in CI: {problem}", pytrace=False)
+    pytest.skip(f"service leg: {problem}")
+
+
 @asynccontextmanager
 async def open_leg(name: str, workdir: Path) -> AsyncIterator[Leg]:
     run_prefix = f"fairlx_test_{secrets.token_hex(4)}:"
@@ -102,11 +112,7 @@ async def open_leg(name: str, workdir: Path) -> AsyncIterator[Leg]:
         await asyncio.to_thread(upgrade, url)
         yield Leg(name, url, None, run_prefix)
         return
-    problem = await unreachable_services()
-    if problem is not None:
-        if services_required():
-            pytest.fail(f"the service leg is required in CI: {problem}", pytrace=False)
-        pytest.skip(f"service leg: {problem}")
+    await require_services()
     url = await create_postgres_database()
     try:
         await asyncio.to_thread(upgrade, url)

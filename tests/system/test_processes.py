@@ -20,8 +20,7 @@ from tests.support.backends import (
     delete_redis_prefix,
     drop_postgres_database,
     redis_url,
-    services_required,
-    unreachable_services,
+    require_services,
 )
 from tests.support.processes import clean_environment, eventually, run_command, running, wait_until_serving
 from tests.support.servers import free_port
@@ -54,11 +53,7 @@ async def test_a_fresh_folder_migrates_and_serves_with_no_settings(tmp_path: Pat
 @pytest_asyncio.fixture
 async def production_like(tmp_path: Path) -> AsyncIterator[dict[str, str]]:
     """PostgreSQL and Redis settings for processes, as a production deployment would have them."""
-    problem = await unreachable_services()
-    if problem is not None:
-        if services_required():
-            pytest.fail(problem)
-        pytest.skip(problem)
+    await require_services()
     database_url = await create_postgres_database("fairlx_system")
     await asyncio.to_thread(upgrade, database_url)
     prefix = f"{tmp_path.name}:"
