@@ -161,7 +161,7 @@ def check() -> None:
     settings = Settings()
 
     async def run(infra: Infrastructure) -> bool:
-        results = await check_backends(infra)
+        results = await check_backends(infra, every_connection=True)
         for name, backend in infra.backends().items():
             result = next((r for r in results if r.name == name), None)
             state = "" if result is None else ("ok" if result.ok else f"FAILED ({result.error})")

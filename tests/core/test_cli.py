@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import timedelta
 
+import pytest
 import time_machine
 from sqlalchemy import select
 from typer.testing import CliRunner, Result
@@ -14,6 +16,7 @@ from fairlx.core.clock import utcnow
 from fairlx.core.infrastructure import Infrastructure
 from fairlx.core.outbox import Job, JobStatus, emit
 from fairlx.settings import Settings
+from tests.support.servers import SmtpServer, free_port
 
 
 def environment(settings: Settings) -> dict[str, str]:
@@ -23,6 +26,8 @@ def environment(settings: Settings) -> dict[str, str]:
         "FAIRLX_SECRET_KEY": "cli-test-secret",
         "FAIRLX_LOG_LEVEL": "WARNING",
     }
+    if settings.smtp_url:
+        env["FAIRLX_SMTP_URL"] = settings.smtp_url
     if settings.redis_url:
         env |= {"FAIRLX_REDIS_URL": settings.redis_url, "FAIRLX_REDIS_PREFIX": settings.redis_prefix}
     return env
@@ -54,6 +59,16 @@ async def test_check_names_each_backend_and_reports_ok(settings: Settings, infra
     assert "database" in result.output
     assert "ok" in result.output
     assert "FAILED" not in result.output
+
+
+@pytest.mark.parametrize("leg", ["embedded"], indirect=True)
+async def test_check_talks_to_the_smtp_server(settings: Settings, infra: Infrastructure, smtp: SmtpServer) -> None:
+    reachable = await run_cli(settings.model_copy(update={"smtp_url": smtp.url}), "check")
+    closed = await run_cli(settings.model_copy(update={"smtp_url": f"smtp://127.0.0.1:{free_port()}"}), "check")
+    assert reachable.exit_code == 0, reachable.output
+    assert re.search(rf"mail\s+smtp 127.0.0.1:{smtp.port} \(plain\)\s+ok", reachable.output)
+    assert closed.exit_code == 1
+    assert re.search(r"mail\s+smtp .* FAILED", closed.output)
 
 
 async def test_check_fails_when_a_backend_is_unreachable(settings: Settings, infra: Infrastructure) -> None:

@@ -46,8 +46,12 @@ class Infrastructure:
         await self.db.dispose()
 
     def readiness_checks(self) -> dict[str, Awaitable[None]]:
-        """One probe per backend a request may need."""
+        """One probe per backend a request may need (`/readyz`)."""
         return {"database": self.db.ping(), "cache": self.cache.ping(), "storage": self.storage.ping()}
+
+    def connection_checks(self) -> dict[str, Awaitable[None]]:
+        """Every connection this process makes, including mail, which requests never wait for (`fairlx check`)."""
+        return self.readiness_checks() | {"mail": self.mailer.ping()}
 
     def backends(self) -> dict[str, str]:
         """Which backend each part uses, for `fairlx check` and the logs."""

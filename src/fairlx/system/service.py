@@ -25,8 +25,9 @@ class CheckResult:
     error: str | None = None
 
 
-async def check_backends(infra: Infrastructure) -> list[CheckResult]:
-    checks = infra.readiness_checks()
+async def check_backends(infra: Infrastructure, *, every_connection: bool = False) -> list[CheckResult]:
+    """Probe the backends requests need, or with `every_connection` also the ones only jobs use."""
+    checks = infra.connection_checks() if every_connection else infra.readiness_checks()
     results = await asyncio.gather(*(_run(name, probe) for name, probe in checks.items()))
     backends = infra.backends()
     return [CheckResult(name, backends.get(name, ""), ok, error) for name, ok, error in results]

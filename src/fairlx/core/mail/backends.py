@@ -42,6 +42,9 @@ Security = Literal["plain", "starttls", "tls"]
 class Mailer(Protocol):
     async def send(self, message: EmailMessage) -> None: ...
 
+    async def ping(self) -> None:
+        """Raise when mail cannot be handed over (`fairlx check`)."""
+
     def describe(self) -> str: ...
 
 
@@ -70,6 +73,14 @@ class FileMailer:
             draft.unlink(missing_ok=True)
         return path
 
+    async def ping(self) -> None:
+        await asyncio.to_thread(self._check_writable)
+
+    def _check_writable(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        if not os.access(self.folder, os.W_OK):
+            raise PermissionError(f"{self.folder} is not writable")
+
     def describe(self) -> str:
         return f"mail files in {self.folder}"
 
@@ -95,10 +106,10 @@ class SmtpMailer:
     def __init__(self, config: SmtpConfig) -> None:
         self.config = config
 
-    async def send(self, message: EmailMessage) -> None:
+    def _client(self) -> aiosmtplib.SMTP:
+        """A client that connects (with TLS or STARTTLS as configured) and logs in on entering `async with`."""
         config = self.config
-        await aiosmtplib.send(
-            message,
+        return aiosmtplib.SMTP(
             hostname=config.host,
             port=config.port,
             username=config.username,
@@ -107,6 +118,14 @@ class SmtpMailer:
             start_tls=config.security == "starttls",
             timeout=config.timeout,
         )
+
+    async def send(self, message: EmailMessage) -> None:
+        async with self._client() as client:
+            await client.send_message(message)
+
+    async def ping(self) -> None:
+        async with self._client() as client:
+            await client.noop()
 
     def describe(self) -> str:
         return f"smtp {self.config.host}:{self.config.port} ({self.config.security})"
