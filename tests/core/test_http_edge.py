@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -120,3 +121,29 @@ async def test_a_browser_gets_an_oversize_refusal_as_a_page(api: httpx.AsyncClie
     response = await api.post("/", content=b"x" * 2_000_000, headers={"Accept": "text/html"})
     assert response.status_code == 413
     assert response.headers["content-type"].startswith("text/html")
+
+
+async def test_cors_is_off_by_default(api: httpx.AsyncClient) -> None:
+    preflight = await api.options(
+        "/healthz", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"}
+    )
+    simple = await api.get("/healthz", headers={"Origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in preflight.headers
+    assert "access-control-allow-origin" not in simple.headers
+
+
+@pytest.mark.parametrize("settings_overrides", [{"cors_origins": ["https://app.example"]}])
+async def test_cors_answers_only_the_configured_origins(api: httpx.AsyncClient) -> None:
+    allowed = await api.options(
+        "/healthz", headers={"Origin": "https://app.example", "Access-Control-Request-Method": "GET"}
+    )
+    refused = await api.get("/healthz", headers={"Origin": "https://evil.example"})
+    assert allowed.headers["access-control-allow-origin"] == "https://app.example"
+    assert "access-control-allow-origin" not in refused.headers
+
+
+async def test_readiness_costs_one_sql_statement(api: httpx.AsyncClient, count_sql: Callable[[], Any]) -> None:
+    with count_sql() as counter:
+        response = await api.get("/readyz")
+    assert response.status_code == 200
+    assert counter.statements == ["SELECT 1"]
