@@ -14,8 +14,11 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
+
+from fairlx.core.errors import Conflict
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 READ_ONLY = {"fairlx_read_only": True}
@@ -39,15 +42,21 @@ class Database:
 
     @asynccontextmanager
     async def unit_of_work(self, *, read_only: bool = False) -> AsyncIterator[AsyncSession]:
-        """One transaction: committed when the block ends, rolled back if it raises."""
+        """One transaction: committed when the block ends, rolled back if it raises. A constraint the
+        change breaks (two requests racing for the same unique key, say) is a `Conflict`, not a crash."""
         async with self.sessions() as session:
             await session.connection(execution_options=READ_ONLY if read_only else None)
             try:
                 yield session
+                await session.commit()
+            except IntegrityError as error:
+                await session.rollback()
+                raise Conflict(
+                    "integrity_conflict", "The change conflicts with data saved meanwhile; reload and retry."
+                ) from error
             except BaseException:
                 await session.rollback()
                 raise
-            await session.commit()
 
     async def ping(self) -> None:
         async with self.engine.connect() as connection:
