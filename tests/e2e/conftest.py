@@ -16,6 +16,7 @@ import pytest_asyncio
 from playwright.async_api import Browser, ConsoleMessage, Error, Page, async_playwright
 
 from tests.support.assets import require_built_assets
+from tests.support.backends import running_in_ci
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -39,8 +40,7 @@ REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
 
 
 def browser_required() -> bool:
-    in_ci = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-    return in_ci or os.environ.get("FAIRLX_TEST_REQUIRE_BROWSER") == "1"
+    return running_in_ci() or os.environ.get("FAIRLX_TEST_REQUIRE_BROWSER") == "1"
 
 
 @pytest.fixture(scope="session", autouse=True)

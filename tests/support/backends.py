@@ -27,8 +27,12 @@ DEFAULT_TEST_REDIS_URL = "redis://127.0.0.1:6379/0"
 CONNECT_TIMEOUT_SECONDS = 3.0
 
 
-def services_required() -> bool:
+def running_in_ci() -> bool:
     return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def services_required() -> bool:
+    return running_in_ci()
 
 
 def postgres_admin_url() -> str:

@@ -9,8 +9,9 @@ Downloads are presigned GET URLs straight to the bucket.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -84,12 +85,8 @@ class S3Storage:
 
     async def open(self, key: str) -> AsyncIterator[bytes]:
         validate_key(key)
-        try:
+        with _missing_as_not_found(key):
             response = await asyncio.to_thread(self._client.get_object, Bucket=self.bucket, Key=key)
-        except ClientError as error:
-            if _is_missing(error):
-                raise _not_found(key) from error
-            raise
         body = response["Body"]
         try:
             while chunk := await asyncio.to_thread(body.read, CHUNK_SIZE):
@@ -99,12 +96,8 @@ class S3Storage:
 
     async def stat(self, key: str) -> ObjectInfo:
         validate_key(key)
-        try:
+        with _missing_as_not_found(key):
             head = await asyncio.to_thread(self._client.head_object, Bucket=self.bucket, Key=key)
-        except ClientError as error:
-            if _is_missing(error):
-                raise _not_found(key) from error
-            raise
         return ObjectInfo(key, head["ContentLength"], head.get("ContentType") or DEFAULT_CONTENT_TYPE)
 
     async def exists(self, key: str) -> bool:
@@ -207,9 +200,12 @@ def _client(location: S3Location) -> S3Client:
     return session.client("s3", endpoint_url=location.endpoint_url, config=config)
 
 
-def _is_missing(error: ClientError) -> bool:
-    return error.response.get("Error", {}).get("Code") in _MISSING_CODES
-
-
-def _not_found(key: str) -> NotFound:
-    return NotFound("file_not_found", detail=f"No file is stored under {key!r}.")
+@contextlib.contextmanager
+def _missing_as_not_found(key: str) -> Iterator[None]:
+    """S3's "no such key" (404 on HEAD) becomes our NotFound; other client errors pass through."""
+    try:
+        yield
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in _MISSING_CODES:
+            raise NotFound("file_not_found", detail=f"No file is stored under {key!r}.") from error
+        raise
