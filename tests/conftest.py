@@ -24,6 +24,7 @@ from fairlx.app import create_app
 from fairlx.core.infrastructure import Infrastructure
 from fairlx.core.outbox.dispatcher import Dispatcher
 from fairlx.settings import Settings
+from tests.support.accounts import Account, sign_up
 from tests.support.backends import Leg, empty_all_tables, open_leg, services_required
 from tests.support.servers import SmtpServer, live_server, s3_server, smtp_server
 
@@ -58,6 +59,8 @@ def settings(leg: Leg, tmp_path: Path, settings_overrides: dict[str, Any]) -> Se
         # Every test client shares one address: the generic API budgets would trip long tests. Tests of
         # rate limiting set their own presets.
         "rate_limit_overrides": {"default": "100000/minute", "write": "100000/minute"},
+        "password_hash_time_cost": 1,  # Argon2id at its cheapest: tests check behaviour, not hashing cost
+        "password_hash_memory_kib": 8,
     }
     return Settings(_env_file=None, **(values | settings_overrides))
 
@@ -183,3 +186,17 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         if reporter is not None:
             reporter.write_line(f"CI requires every leg to run, but these ran no test: {', '.join(empty)}", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest_asyncio.fixture
+async def account(api: httpx.AsyncClient, settings: Settings, drain: Callable[..., Any]) -> Account:
+    """A verified account; `api` is signed in as it."""
+    return await sign_up(api, settings, drain)
+
+
+@pytest_asyncio.fixture
+async def second_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """Another browser (its own cookie jar) against the same app."""
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.2", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client

@@ -11,16 +11,20 @@ import structlog
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
+from fairlx.apitokens.api import router as apitokens_router
+from fairlx.auth.api import router as auth_router
 from fairlx.core.infrastructure import Infrastructure, build_infrastructure
 from fairlx.core.logging import configure_logging
 from fairlx.core.outbox.dispatcher import Dispatcher
 from fairlx.core.outbox.registry import load_job_modules
 from fairlx.files.api import router as files_router
 from fairlx.middleware.body_limit import BodyLimitMiddleware
+from fairlx.middleware.csrf import CsrfMiddleware
 from fairlx.middleware.problems import install_problem_handlers
 from fairlx.middleware.rate_limit import RateLimitMiddleware
 from fairlx.middleware.request_id import RequestIdMiddleware
 from fairlx.middleware.security_headers import SecurityHeadersMiddleware
+from fairlx.middleware.session_cookie import SessionCookieMiddleware
 from fairlx.middleware.telemetry import TelemetryMiddleware
 from fairlx.middleware.unhandled_errors import UnhandledErrorMiddleware
 from fairlx.settings import Settings
@@ -50,6 +54,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     app.include_router(system_router)
     app.include_router(files_router)
+    app.include_router(auth_router)
+    app.include_router(apitokens_router)
     app.include_router(web_router)
     app.mount("/static", static_files(), name="static")
     _install_middleware(app, settings)
@@ -66,6 +72,8 @@ def _install_middleware(app: FastAPI, settings: Settings) -> None:
             allow_methods=["*"],
             allow_headers=["*"],
         )
+    app.add_middleware(SessionCookieMiddleware, settings=settings)
+    app.add_middleware(CsrfMiddleware, settings=settings)
     app.add_middleware(BodyLimitMiddleware, default_limit=settings.max_body_bytes, limits_by_prefix=UPLOAD_BODY_LIMITS)
     app.add_middleware(RateLimitMiddleware, limiter=app.state.infra.rate_limiter)
     app.add_middleware(UnhandledErrorMiddleware)

@@ -1,4 +1,5 @@
-"""What a route may ask FastAPI for: the process's infrastructure and the request's unit of work."""
+"""What a route may ask FastAPI for: the process's infrastructure, the request's unit of work, the
+client it came from, and who is asking."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fairlx.auth.actor import Actor, client_info, resolve_actor
+from fairlx.auth.sessions import ClientInfo
+from fairlx.core.errors import Unauthorized
 from fairlx.core.infrastructure import Infrastructure
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -28,3 +32,18 @@ async def unit_of_work(request: Request) -> AsyncIterator[AsyncSession]:
 
 Infra = Annotated[Infrastructure, Depends(get_infrastructure)]
 Db = Annotated[AsyncSession, Depends(unit_of_work, scope="function")]
+Client = Annotated[ClientInfo, Depends(client_info)]
+
+
+async def optional_actor(request: Request, infra: Infra, db: Db) -> Actor | None:
+    return await resolve_actor(request, infra, db)
+
+
+async def current_actor(actor: Annotated[Actor | None, Depends(optional_actor)]) -> Actor:
+    if actor is None:
+        raise Unauthorized("not_authenticated", "Sign in, or send a personal API token as a bearer token.")
+    return actor
+
+
+MaybeActor = Annotated[Actor | None, Depends(optional_actor)]
+CurrentActor = Annotated[Actor, Depends(current_actor)]

@@ -74,9 +74,30 @@ class Settings(BaseSettings):
         description=(
             'Resize rate-limit presets, as JSON: `{"default": "300/minute", "login": "20/minute"}`. Presets: '
             "default (every API request, 100/minute), login (10/minute), register (5/minute), org_create "
-            "(5/minute), file_upload (30/minute), write (API writes, 60/minute). Budgets are per client."
+            "(5/minute), file_upload (30/minute), write (API writes, 60/minute), magic_link (5/minute), "
+            "password_reset (5/minute), two_factor (10/minute). Budgets are per client address, and the sign-in "
+            "presets also per account."
         ),
     )
+    password_hash_time_cost: int = Field(default=3, ge=1, le=20, description="Argon2id passes per password hash.")
+    password_hash_memory_kib: int = Field(
+        default=65536, ge=8, description="Argon2id memory per password hash, in KiB (64 MiB by default)."
+    )
+    terms_version: str = Field(default="2026-01", description="Version of the terms people accept when they sign up.")
+    oauth_google_client_id: str | None = Field(
+        default=None, description="Google OAuth client id; unset: no Google sign-in button."
+    )
+    oauth_google_client_secret: SecretStr | None = Field(default=None, description="Google OAuth client secret.")
+    oauth_google_issuer: str = Field(
+        default="https://accounts.google.com",
+        description="OpenID Connect issuer for Google sign-in; its endpoints come from its discovery document.",
+    )
+    oauth_github_client_id: str | None = Field(
+        default=None, description="GitHub OAuth app client id; unset: no GitHub sign-in button."
+    )
+    oauth_github_client_secret: SecretStr | None = Field(default=None, description="GitHub OAuth app client secret.")
+    oauth_github_url: str = Field(default="https://github.com", description="GitHub's web address (authorize, token).")
+    oauth_github_api_url: str = Field(default="https://api.github.com", description="GitHub's REST API address.")
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS; empty: CORS off.")
     metrics_token: SecretStr | None = Field(
         default=None, description="Bearer token for `/metrics`; unset: metrics are served to loopback clients only."

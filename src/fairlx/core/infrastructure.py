@@ -15,6 +15,7 @@ from fairlx.core.db import Database
 from fairlx.core.mail import Mailer, build_mailer
 from fairlx.core.outbox.signal import JobSignal, PostgresSignal, RedisSignal, attach_signal
 from fairlx.core.ratelimit import RateLimiter, build_rate_limiter
+from fairlx.core.security.passwords import Passwords
 from fairlx.core.storage import Storage, build_storage
 from fairlx.settings import Settings
 
@@ -34,6 +35,7 @@ class Infrastructure:
     rate_limiter: RateLimiter
     storage: Storage
     mailer: Mailer
+    passwords: Passwords
 
     async def start(self) -> None:
         await self.job_signal.start()
@@ -83,6 +85,9 @@ def build_infrastructure(settings: Settings) -> Infrastructure:
         rate_limiter=build_rate_limiter(settings, redis),
         storage=storage,
         mailer=mailer,
+        passwords=Passwords(
+            time_cost=settings.password_hash_time_cost, memory_cost_kib=settings.password_hash_memory_kib
+        ),
     )
 
 

@@ -30,9 +30,28 @@ class RouteGroup:
 
 
 # Every group a request matches applies, in this order; the first full window refuses the request.
+# Sign-in forms are limited the same whether they are posted to the API or by the pages.
 ROUTE_GROUPS: tuple[RouteGroup, ...] = (
     RouteGroup("/api/", Preset.DEFAULT),
     RouteGroup("/api/", Preset.WRITE, UNSAFE_METHODS),
+    *(
+        RouteGroup(prefix, preset, UNSAFE_METHODS)
+        for prefix, preset in (
+            ("/api/v1/auth/login", Preset.LOGIN),
+            ("/sign-in", Preset.LOGIN),
+            ("/api/v1/auth/register", Preset.REGISTER),
+            ("/sign-up", Preset.REGISTER),
+            ("/api/v1/auth/magic-link", Preset.MAGIC_LINK),
+            ("/magic-link", Preset.MAGIC_LINK),
+            ("/api/v1/auth/forgot-password", Preset.PASSWORD_RESET),
+            ("/api/v1/auth/reset-password", Preset.PASSWORD_RESET),
+            ("/forgot-password", Preset.PASSWORD_RESET),
+            ("/reset-password", Preset.PASSWORD_RESET),
+            ("/api/v1/auth/resend-verification", Preset.PASSWORD_RESET),
+            ("/api/v1/auth/2fa/verify", Preset.TWO_FACTOR),
+            ("/two-factor", Preset.TWO_FACTOR),
+        )
+    ),
 )
 
 
@@ -52,6 +71,13 @@ def rate_limited(result: RateLimitResult) -> TooManyRequests:
         headers={"Retry-After": str(seconds), **rate_limit_headers(result)},
         extra={"retry_after_seconds": seconds},
     )
+
+
+async def spend_budget(limiter: RateLimiter, preset: Preset, identity: str) -> None:
+    """Spend one unit of a budget that is not the client address's (an account's, say); 429 when empty."""
+    result = await limiter.hit(preset, identity)
+    if not result.allowed:
+        raise rate_limited(result)
 
 
 class RateLimitMiddleware:

@@ -1,5 +1,15 @@
 from fairlx.core.db.base import Base, IdMixin, TimestampMixin, new_id
-from fairlx.core.db.engine import Database
+from fairlx.core.db.engine import Database, after_commit
 from fairlx.core.db.types import JSONType, UTCDateTime, enum_column
 
-__all__ = ["Base", "Database", "IdMixin", "JSONType", "TimestampMixin", "UTCDateTime", "enum_column", "new_id"]
+__all__ = [
+    "Base",
+    "Database",
+    "IdMixin",
+    "JSONType",
+    "TimestampMixin",
+    "UTCDateTime",
+    "after_commit",
+    "enum_column",
+    "new_id",
+]

@@ -7,11 +7,12 @@ failing when a read transaction tries to upgrade; read-only units of work opt in
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import structlog
 from sqlalchemy import event, text
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import IntegrityError
@@ -22,6 +23,15 @@ from fairlx.core.errors import Conflict
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 READ_ONLY = {"fairlx_read_only": True}
+AFTER_COMMIT = "fairlx_after_commit"
+
+log = structlog.get_logger(__name__)
+
+
+def after_commit(session: AsyncSession, action: Callable[[], Awaitable[None]]) -> None:
+    """Run `action` once this unit of work has committed (never if it rolls back): for dropping cache
+    entries that describe rows the transaction changed, so no reader re-caches the old rows."""
+    session.info.setdefault(AFTER_COMMIT, []).append(action)
 
 
 class Database:
@@ -57,6 +67,7 @@ class Database:
             except BaseException:
                 await session.rollback()
                 raise
+            await _run_after_commit(session)
 
     async def ping(self) -> None:
         async with self.engine.connect() as connection:
@@ -67,6 +78,14 @@ class Database:
 
     def describe(self) -> str:
         return self.url.render_as_string(hide_password=True)
+
+
+async def _run_after_commit(session: AsyncSession) -> None:
+    for action in session.info.pop(AFTER_COMMIT, []):
+        try:
+            await action()
+        except Exception:  # the change is committed; a failed follow-up must not turn it into an error
+            log.exception("after_commit_failed", action=getattr(action, "__qualname__", repr(action)))
 
 
 def _engine_options(url: URL) -> dict[str, Any]:

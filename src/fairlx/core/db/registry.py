@@ -8,7 +8,13 @@ from sqlalchemy import MetaData
 
 from fairlx.core.db.base import Base
 
-MODEL_MODULES = ("fairlx.core.outbox.models",)
+MODEL_MODULES = (
+    "fairlx.core.outbox.models",
+    "fairlx.auth.models",
+    "fairlx.twofactor.models",
+    "fairlx.oauth.models",
+    "fairlx.apitokens.models",
+)
 
 
 def load_models() -> MetaData:

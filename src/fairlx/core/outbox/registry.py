@@ -15,7 +15,7 @@ from cronsim import CronSim
 if TYPE_CHECKING:
     from fairlx.core.infrastructure import Infrastructure
 
-JOB_MODULES = ("fairlx.core.outbox.jobs", "fairlx.core.mail.jobs")
+JOB_MODULES = ("fairlx.core.outbox.jobs", "fairlx.core.mail.jobs", "fairlx.core.storage.jobs")
 
 
 @dataclass(frozen=True)

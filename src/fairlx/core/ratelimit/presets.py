@@ -16,6 +16,9 @@ class Preset(StrEnum):
     ORG_CREATE = "org_create"
     FILE_UPLOAD = "file_upload"
     WRITE = "write"
+    MAGIC_LINK = "magic_link"
+    PASSWORD_RESET = "password_reset"  # noqa: S105 (a preset name)
+    TWO_FACTOR = "two_factor"
 
 
 PRESET_LIMITS: dict[Preset, str] = {
@@ -25,6 +28,9 @@ PRESET_LIMITS: dict[Preset, str] = {
     Preset.ORG_CREATE: "5/minute",
     Preset.FILE_UPLOAD: "30/minute",
     Preset.WRITE: "60/minute",  # API requests that change something, on top of DEFAULT
+    Preset.MAGIC_LINK: "5/minute",
+    Preset.PASSWORD_RESET: "5/minute",
+    Preset.TWO_FACTOR: "10/minute",
 }
 
 

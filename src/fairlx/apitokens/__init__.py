@@ -1,0 +1,1 @@
+"""Personal API tokens: bearer credentials a user creates for scripts and integrations."""

@@ -1,0 +1,1 @@
+"""Second factors: TOTP apps, one-time codes by email, and single-use recovery codes."""
