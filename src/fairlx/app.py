@@ -30,6 +30,7 @@ from fairlx.middleware.unhandled_errors import UnhandledErrorMiddleware
 from fairlx.settings import Settings
 from fairlx.system.api import router as system_router
 from fairlx.web.assets import static_files
+from fairlx.web.guards import install_sign_in_redirect
 from fairlx.web.pages import router as web_router
 
 log = structlog.get_logger(__name__)
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.infra = infra
     install_problem_handlers(app)
+    install_sign_in_redirect(app)
     app.include_router(system_router)
     app.include_router(files_router)
     app.include_router(auth_router)

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from fairlx.auth.sessions import SESSION_COOKIE
-from fairlx.middleware.csrf import CSRF_HEADER, csrf_token
+from fairlx.core.security.csrf import CSRF_HEADER, csrf_token
 from fairlx.settings import Settings
 
 DEFAULT_PASSWORD = "correct horse battery staple"
@@ -68,7 +68,7 @@ def use_session(client: httpx.AsyncClient, settings: Settings) -> None:
     """Send the page's CSRF token with the session cookie the client holds, as htmx does."""
     cookie = client.cookies.get(SESSION_COOKIE)
     assert cookie, "the client holds no session cookie"
-    client.headers[CSRF_HEADER] = csrf_token(settings, cookie)
+    client.headers[CSRF_HEADER] = csrf_token(settings.signing_key, cookie)
 
 
 async def sign_up(

@@ -16,17 +16,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from fairlx.auth.sessions import SESSION_COOKIE
 from fairlx.core.errors import Forbidden
-from fairlx.core.security.tokens import keyed_digest, same_secret
+from fairlx.core.security.csrf import CSRF_HEADER, csrf_token
+from fairlx.core.security.tokens import same_secret
 from fairlx.middleware.problems import problem_for_scope
 from fairlx.settings import Settings
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-CSRF_HEADER = "x-csrf-token"
 CROSS_SITE = frozenset({"cross-site", "same-site"})
-
-
-def csrf_token(settings: Settings, session_token: str) -> str:
-    return keyed_digest(settings.signing_key, "csrf", session_token)
 
 
 def session_cookie_of(headers: Headers) -> str | None:
@@ -63,7 +59,7 @@ class CsrfMiddleware:
         if session is None:
             return None
         sent = headers.get(CSRF_HEADER, "")
-        if not sent or not same_secret(sent, csrf_token(self.settings, session)):
+        if not sent or not same_secret(sent, csrf_token(self.settings.signing_key, session)):
             return Forbidden(
                 "csrf_token_invalid", "The request lacks this page's security token; reload the page and try again."
             )

@@ -14,6 +14,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
+from fairlx.auth.actor import ACTOR_STATE
+from fairlx.auth.schemas import avatar_url
+from fairlx.auth.sessions import SESSION_COOKIE
+from fairlx.core.security.csrf import csrf_token
 from fairlx.web.assets import AssetManifest
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
@@ -56,19 +60,28 @@ def build_environment(manifest: AssetManifest | None = None) -> jinja2.Environme
     environment.globals["product_name"] = PRODUCT_NAME
     environment.filters["initials"] = initials
     environment.filters["avatar_tone"] = avatar_tone
+    environment.globals["avatar_url"] = avatar_url
     return environment
 
 
 templates = Jinja2Templates(env=build_environment())
 
 
-def theme_of(request: Request) -> Theme:
-    chosen = request.cookies.get(THEME_COOKIE)
+def theme_of(request: Request, preference: str | None = None) -> Theme:
+    """The theme cookie (set by the switcher) wins; otherwise the signed-in user's saved preference."""
+    chosen = request.cookies.get(THEME_COOKIE, preference)
     if chosen == "light":
         return "light"
     if chosen == "dark":
         return "dark"
     return "system"
+
+
+def _csrf_token(request: Request) -> str | None:
+    session = request.cookies.get(SESSION_COOKIE)
+    if session is None:
+        return None
+    return csrf_token(request.app.state.infra.settings.signing_key, session)
 
 
 def render(
@@ -79,8 +92,15 @@ def render(
     status_code: int = 200,
     headers: Mapping[str, str] | None = None,
 ) -> HTMLResponse:
-    """A full page (or fragment) for this request, in the theme its cookie asks for."""
-    values = {"theme": theme_of(request), **(context or {})}
+    """A full page (or fragment) for this request, in the theme its cookie asks for, knowing who is
+    signed in (when the route resolved it) and the CSRF token htmx must send with unsafe requests."""
+    viewer = request.scope.get("state", {}).get(ACTOR_STATE)
+    values = {
+        "theme": theme_of(request, viewer.user.theme if viewer else None),
+        "viewer": viewer,
+        "csrf_token": _csrf_token(request),
+        **(context or {}),
+    }
     response: HTMLResponse = templates.TemplateResponse(
         request, template, values, status_code=status_code, headers=headers
     )

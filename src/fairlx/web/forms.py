@@ -1,0 +1,62 @@
+"""HTML forms posted by htmx: parse into the same pydantic models the JSON API uses, and turn a
+refusal (bad input or a service's `AppError`) into messages beside the fields it names."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from starlette.requests import Request
+
+from fairlx.core.errors import AppError
+
+Model = TypeVar("Model", bound=BaseModel)
+
+# Checkboxes are absent from a form when unticked; these fields default to False.
+CHECKBOX_VALUE = "on"
+
+
+@dataclass
+class FormErrors(Exception):
+    """What to show on a re-rendered form: a message per field, and one for the whole form."""
+
+    fields: dict[str, str] = field(default_factory=dict)
+    summary: str | None = None
+    status: int = 422
+
+    @classmethod
+    def of(cls, error: AppError) -> FormErrors:
+        fields = {item.field: item.message for item in error.errors}
+        return cls(fields=fields, summary=None if fields else (error.detail or error.title), status=error.status)
+
+
+async def form_values(request: Request) -> dict[str, str]:
+    form = await request.form()
+    return {key: value for key, value in form.multi_items() if isinstance(value, str)}
+
+
+def parse_form(model: type[Model], values: Mapping[str, Any], checkboxes: tuple[str, ...] = ()) -> Model:
+    """The form as `model`; raises FormErrors naming each bad field."""
+    data: dict[str, Any] = {key: value for key, value in values.items() if key in model.model_fields}
+    for name in checkboxes:
+        data[name] = data.get(name) == CHECKBOX_VALUE
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        fields: dict[str, str] = {}
+        for problem in error.errors():
+            name = str(problem["loc"][0]) if problem["loc"] else "form"
+            fields.setdefault(name, _message(problem))
+        raise FormErrors(fields=fields) from error
+
+
+def _message(problem: Mapping[str, Any]) -> str:
+    message = str(problem.get("msg", "Invalid value."))
+    message = message.removeprefix("Value error, ")
+    if problem.get("type") == "missing":
+        return "This field is required."
+    if problem.get("type") == "value_error" and "email" in message.lower():
+        return "Enter a valid email address."
+    return message[:1].upper() + message[1:]
