@@ -23,6 +23,7 @@ from sqlalchemy import event
 from fairlx.app import create_app
 from fairlx.core.infrastructure import Infrastructure
 from fairlx.core.outbox.dispatcher import Dispatcher
+from fairlx.core.ratelimit import Preset
 from fairlx.settings import Settings
 from tests.support.accounts import Account, sign_up
 from tests.support.backends import Leg, empty_all_tables, open_leg, services_required
@@ -56,9 +57,9 @@ def settings(leg: Leg, tmp_path: Path, settings_overrides: dict[str, Any]) -> Se
         "dispatcher": "off",
         "log_format": "console",
         "log_level": "WARNING",
-        # Every test client shares one address: the generic API budgets would trip long tests. Tests of
-        # rate limiting set their own presets.
-        "rate_limit_overrides": {"default": "100000/minute", "write": "100000/minute"},
+        # Every test client shares one address: the budgets would trip long tests. Tests of rate limiting
+        # set their own presets.
+        "rate_limit_overrides": {preset.value: "100000/minute" for preset in Preset},
         "password_hash_time_cost": 1,  # Argon2id at its cheapest: tests check behaviour, not hashing cost
         "password_hash_memory_kib": 8,
     }

@@ -31,6 +31,7 @@ from fairlx.auth.models import (
 from fairlx.auth.policy import check_password
 from fairlx.auth.sessions import ClientInfo, IssuedSession
 from fairlx.core.clock import utcnow
+from fairlx.core.db import commit_then_raise
 from fairlx.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from fairlx.core.infrastructure import Infrastructure
 from fairlx.core.outbox import emit
@@ -213,8 +214,8 @@ async def login(
     user = await user_by_email(db, email)
     check = infra.passwords.verify(user.password_hash if user else None, password)
     if user is None or not check.matches:
-        record_event(db, AuthEventKind.LOGIN_FAILED, user.id if user else None, client)
-        raise Unauthorized("invalid_credentials", "The email or password is not correct.")
+        record_event(db, AuthEventKind.LOGIN_FAILED, user.id if user else None, client, email=normalize_email(email))
+        await commit_then_raise(db, Unauthorized("invalid_credentials", "The email or password is not correct."))
     if check.needs_rehash:
         user.password_hash = infra.passwords.hash(password)
     if user.email_verified_at is None:

@@ -3,14 +3,17 @@ refusal (bad input or a service's `AppError`) into messages beside the fields it
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
+from starlette.responses import Response
 
 from fairlx.core.errors import AppError
+from fairlx.web.templating import render
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -24,12 +27,12 @@ class FormErrors(Exception):
 
     fields: dict[str, str] = field(default_factory=dict)
     summary: str | None = None
-    status: int = 422
+    code: str | None = None  # the service's problem code, for forms that offer a way out (resend...)
 
     @classmethod
     def of(cls, error: AppError) -> FormErrors:
         fields = {item.field: item.message for item in error.errors}
-        return cls(fields=fields, summary=None if fields else (error.detail or error.title), status=error.status)
+        return cls(fields=fields, summary=None if fields else (error.detail or error.title), code=error.code)
 
 
 async def form_values(request: Request) -> dict[str, str]:
@@ -60,3 +63,33 @@ def _message(problem: Mapping[str, Any]) -> str:
     if problem.get("type") == "value_error" and "email" in message.lower():
         return "Enter a valid email address."
     return message[:1].upper() + message[1:]
+
+
+async def refused(db: AsyncSession, error: AppError) -> FormErrors:
+    """A service refused the form: undo its unfinished writes (what it meant to keep, it committed
+    already), and say why beside the fields."""
+    await db.rollback()
+    return FormErrors.of(error)
+
+
+async def handle_form(
+    request: Request,
+    db: AsyncSession,
+    model: type[Model],
+    act: Callable[[Model], Awaitable[Response]],
+    *,
+    template: str,
+    context: Mapping[str, Any] | None = None,
+    checkboxes: tuple[str, ...] = (),
+) -> Response:
+    """Parse the posted form as `model` and `act` on it; on bad input or a refusal, answer 422 with
+    `template` re-rendered around what was typed (`values`) and the messages (`errors`), which htmx
+    swaps in place of the form."""
+    values = await form_values(request)
+    try:
+        return await act(parse_form(model, values, checkboxes))
+    except FormErrors as invalid:
+        errors = invalid
+    except AppError as error:
+        errors = await refused(db, error)
+    return render(request, template, {**(context or {}), "values": values, "errors": errors}, status_code=422)

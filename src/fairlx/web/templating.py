@@ -48,6 +48,11 @@ def avatar_tone(name: str) -> int:
     return zlib.crc32(name.strip().lower().encode()) % AVATAR_TONES
 
 
+def field_error(errors: Any, name: str) -> str | None:
+    """The message for field `name` of a refused form (a `FormErrors`), if any."""
+    return errors.fields.get(name) if errors else None
+
+
 def build_environment(manifest: AssetManifest | None = None) -> jinja2.Environment:
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(folder) for folder in template_folders()]),
@@ -61,6 +66,7 @@ def build_environment(manifest: AssetManifest | None = None) -> jinja2.Environme
     environment.filters["initials"] = initials
     environment.filters["avatar_tone"] = avatar_tone
     environment.globals["avatar_url"] = avatar_url
+    environment.globals["field_error"] = field_error
     return environment
 
 

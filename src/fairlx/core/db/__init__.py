@@ -1,5 +1,5 @@
 from fairlx.core.db.base import Base, IdMixin, TimestampMixin, new_id
-from fairlx.core.db.engine import Database, after_commit
+from fairlx.core.db.engine import Database, after_commit, commit_then_raise
 from fairlx.core.db.types import JSONType, UTCDateTime, enum_column
 
 __all__ = [
@@ -10,6 +10,7 @@ __all__ = [
     "TimestampMixin",
     "UTCDateTime",
     "after_commit",
+    "commit_then_raise",
     "enum_column",
     "new_id",
 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import structlog
 from sqlalchemy import event, text
@@ -26,6 +26,13 @@ READ_ONLY = {"fairlx_read_only": True}
 AFTER_COMMIT = "fairlx_after_commit"
 
 log = structlog.get_logger(__name__)
+
+
+async def commit_then_raise(session: AsyncSession, error: Exception) -> NoReturn:
+    """Refuse the request but keep what was written so far: a failed sign-in's audit row, a wrong
+    code's attempt counter. Without this, raising would roll them back with the rest."""
+    await session.commit()
+    raise error
 
 
 def after_commit(session: AsyncSession, action: Callable[[], Awaitable[None]]) -> None:
