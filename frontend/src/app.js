@@ -3,10 +3,12 @@
 import Alpine from "@alpinejs/csp";
 import htmx from "htmx.org";
 
+import { registerClipboard } from "./components/clipboard.js";
 import { registerHtmxFeedback } from "./components/htmx-feedback.js";
 import { registerKanban } from "./components/kanban.js";
 import { registerModal } from "./components/modal.js";
 import { registerThemeSwitcher } from "./components/theme-switcher.js";
+import { registerThemeSync } from "./components/theme-sync.js";
 import { registerToasts } from "./components/toasts.js";
 
 window.htmx = htmx;
@@ -16,6 +18,8 @@ registerToasts(Alpine);
 registerModal(Alpine);
 registerThemeSwitcher(Alpine);
 registerHtmxFeedback(Alpine);
+registerClipboard(Alpine);
+registerThemeSync();
 registerKanban();
 
 Alpine.start();

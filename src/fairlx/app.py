@@ -12,7 +12,9 @@ from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
 from fairlx.apitokens.api import router as apitokens_router
+from fairlx.apitokens.pages import router as apitokens_pages_router
 from fairlx.auth.api import router as auth_router
+from fairlx.auth.pages import router as auth_pages_router
 from fairlx.core.infrastructure import Infrastructure, build_infrastructure
 from fairlx.core.logging import configure_logging
 from fairlx.core.outbox.dispatcher import Dispatcher
@@ -27,15 +29,23 @@ from fairlx.middleware.security_headers import SecurityHeadersMiddleware
 from fairlx.middleware.session_cookie import SessionCookieMiddleware
 from fairlx.middleware.telemetry import TelemetryMiddleware
 from fairlx.middleware.unhandled_errors import UnhandledErrorMiddleware
+from fairlx.oauth.api import router as oauth_router
+from fairlx.oauth.pages import router as oauth_pages_router
+from fairlx.profiles.api import AVATAR_UPLOAD_PATH, UPLOAD_BODY_LIMIT
+from fairlx.profiles.api import router as profiles_router
+from fairlx.profiles.pages import AVATAR_PAGE_PATH
+from fairlx.profiles.pages import router as profiles_pages_router
 from fairlx.settings import Settings
 from fairlx.system.api import router as system_router
+from fairlx.twofactor.api import router as twofactor_router
+from fairlx.twofactor.pages import router as twofactor_pages_router
 from fairlx.web.assets import static_files
 from fairlx.web.guards import install_sign_in_redirect
 from fairlx.web.pages import router as web_router
 
 log = structlog.get_logger(__name__)
 
-UPLOAD_BODY_LIMITS: dict[str, int] = {}
+UPLOAD_BODY_LIMITS: dict[str, int] = {AVATAR_UPLOAD_PATH: UPLOAD_BODY_LIMIT, AVATAR_PAGE_PATH: UPLOAD_BODY_LIMIT}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -57,7 +67,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(system_router)
     app.include_router(files_router)
     app.include_router(auth_router)
+    app.include_router(auth_pages_router)
     app.include_router(apitokens_router)
+    app.include_router(twofactor_router)
+    app.include_router(twofactor_pages_router)
+    app.include_router(apitokens_pages_router)
+    app.include_router(profiles_router)
+    app.include_router(profiles_pages_router)
+    app.include_router(oauth_router)
+    app.include_router(oauth_pages_router)
     app.include_router(web_router)
     app.mount("/static", static_files(), name="static")
     _install_middleware(app, settings)

@@ -192,3 +192,20 @@ async def test_sign_in_input_is_validated(second_client: httpx.AsyncClient) -> N
     answer = await second_client.post(LOGIN, json={"email": "ada@example.com"})
     assert answer.status_code == 422
     assert answer.json()["errors"][0]["field"].endswith("password")
+
+
+async def test_a_write_from_an_idle_session_slides_it_too(api: httpx.AsyncClient, account: Account) -> None:
+    with time_machine.travel(utcnow() + timedelta(days=2)):
+        answer = await api.post("/api/v1/auth/onboarding", json={"account_type": "PERSONAL"})
+        assert answer.status_code == 200
+        assert "max-age=" in session_cookie_header(answer).lower()
+        listed = await api.get("/api/v1/auth/sessions")
+    [session] = listed.json()["items"]
+    assert session["expires_at"] > (utcnow() + timedelta(days=31)).isoformat()
+
+
+async def test_a_bad_bearer_token_is_refused_even_beside_a_good_cookie(
+    api: httpx.AsyncClient, account: Account
+) -> None:
+    answer = await api.get("/api/v1/auth/me", headers={"Authorization": "Bearer fx_not-a-real-token"})
+    assert answer.status_code == 401

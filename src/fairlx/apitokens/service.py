@@ -1,13 +1,14 @@
 """Create, list, revoke and resolve personal API tokens. A token is `fx_` plus 43 random characters;
-only its SHA-256 digest is stored, and resolving one reads the cache first."""
+only its SHA-256 digest is stored, and resolving one reads the cache first. When a token was used is
+recorded at most every few minutes, after the request's own transaction, so a warm request runs no SQL."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fairlx.apitokens.models import ApiToken
@@ -16,7 +17,7 @@ from fairlx.auth.models import AuthEventKind
 from fairlx.auth.sessions import ClientInfo
 from fairlx.core.cache import Cache
 from fairlx.core.clock import utcnow
-from fairlx.core.db import after_commit
+from fairlx.core.db import Database, after_commit
 from fairlx.core.errors import Conflict, Invalid, NotFound
 from fairlx.core.security.tokens import new_token, token_digest
 
@@ -25,12 +26,15 @@ HINT_LENGTH = 8
 MAX_TOKENS_PER_USER = 50
 CACHE_TTL_SECONDS = 300
 MISSING = "none"
+USE_RECORDED_EVERY = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
 class ResolvedToken:
     token_id: uuid.UUID
     user_id: uuid.UUID
+    last_used_at: datetime | None = None
+    digest: str = ""
 
 
 @dataclass(frozen=True)
@@ -56,7 +60,32 @@ async def find_api_token(db: AsyncSession, cache: Cache, secret: str) -> Resolve
         await cache.set_json(cache_key(digest), cached, CACHE_TTL_SECONDS)
     if cached == MISSING or (cached["expires_at"] and datetime.fromisoformat(cached["expires_at"]) <= utcnow()):
         return None
-    return ResolvedToken(uuid.UUID(cached["token_id"]), uuid.UUID(cached["user_id"]))
+    last_used_at = cached.get("last_used_at")
+    return ResolvedToken(
+        uuid.UUID(cached["token_id"]),
+        uuid.UUID(cached["user_id"]),
+        datetime.fromisoformat(last_used_at) if last_used_at else None,
+        digest,
+    )
+
+
+def remember_use(db: AsyncSession, database: Database, cache: Cache, token: ResolvedToken) -> None:
+    """Record that `token` was used, unless that was done in the last few minutes: once the request's
+    unit of work (`db`) commits, in a short transaction of its own (so no request holds a write for it).
+    The cache entry is dropped rather than rewritten, so a revocation in between can never be undone."""
+    if token.last_used_at is not None and utcnow() - token.last_used_at < USE_RECORDED_EVERY:
+        return
+
+    async def record() -> None:
+        async with database.unit_of_work() as writer:
+            await writer.execute(
+                update(ApiToken)
+                .where(ApiToken.id == token.token_id, ApiToken.revoked_at.is_(None))
+                .values(last_used_at=utcnow())
+            )
+        await cache.delete(cache_key(token.digest))
+
+    after_commit(db, record)
 
 
 def _cache_entry(row: ApiToken | None) -> dict[str, str | None] | str:
@@ -66,6 +95,7 @@ def _cache_entry(row: ApiToken | None) -> dict[str, str | None] | str:
         "token_id": str(row.id),
         "user_id": str(row.user_id),
         "expires_at": row.expires_at.isoformat() if row.expires_at else None,
+        "last_used_at": row.last_used_at.isoformat() if row.last_used_at else None,
     }
 
 

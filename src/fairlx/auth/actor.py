@@ -1,7 +1,8 @@
 """Who is asking: the session cookie or an `Authorization: Bearer` API token, resolved to an `Actor`.
 
 Resolution runs once per request (cached on the request) and answers from the cache when warm. A
-session idle for more than a day has its expiry slid forward in a short transaction of its own, and the
+session idle for more than a day has its expiry slid forward in a short transaction of its own once the
+request's has committed (on SQLite a second writer inside the first would wait on its lock), and the
 refreshed cookie is sent back by `SessionCookieMiddleware`.
 """
 
@@ -15,7 +16,7 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 
-from fairlx.apitokens.service import find_api_token
+from fairlx.apitokens.service import find_api_token, remember_use
 from fairlx.auth import sessions
 from fairlx.auth.sessions import SESSION_COOKIE, ClientInfo, UserSnapshot
 from fairlx.core.infrastructure import Infrastructure
@@ -87,9 +88,12 @@ async def resolve_actor(connection: HTTPConnection, infra: Infrastructure, db: A
     if ACTOR_STATE in connection.scope.setdefault("state", {}):
         resolved: Actor | None = connection.scope["state"][ACTOR_STATE]
         return resolved
-    actor = await _from_token(infra, db, token) if (token := bearer_token(connection)) else None
-    if actor is None and (cookie := connection.cookies.get(SESSION_COOKIE)):
+    if token := bearer_token(connection):  # a bad token is refused, never traded for the cookie
+        actor = await _from_token(infra, db, token)
+    elif cookie := connection.cookies.get(SESSION_COOKIE):
         actor = await _from_cookie(connection, infra, db, cookie)
+    else:
+        actor = None
     if actor is not None and actor.user.deleted:
         actor = None
     connection.scope["state"][ACTOR_STATE] = actor
@@ -100,6 +104,7 @@ async def _from_token(infra: Infrastructure, db: AsyncSession, token: str) -> Ac
     found = await find_api_token(db, infra.cache, token)
     if found is None:
         return None
+    remember_use(db, infra.db, infra.cache, found)
     snapshot = await sessions.user_snapshot(db, infra.cache, found.user_id)
     return Actor(snapshot, token_id=found.token_id) if snapshot else None
 
@@ -112,7 +117,6 @@ async def _from_cookie(connection: HTTPConnection, infra: Infrastructure, db: As
     if snapshot is None:
         return None
     if sessions.needs_sliding(record):
-        async with infra.db.unit_of_work() as writer:
-            expires_at = await sessions.slide_session(writer, infra.cache, token, record)
+        expires_at = sessions.slide_after_commit(db, infra, token, record)
         connection.scope["state"][REFRESHED_COOKIE_STATE] = RefreshedCookie(token, expires_at)
     return Actor(snapshot, session_id=record.session_id)

@@ -128,7 +128,7 @@ async def resend_verification(request: Request, db: Db, infra: Infra, client: Cl
 @router.get("/sign-in", response_class=HTMLResponse)
 async def sign_in_page(request: Request, infra: Infra, actor: MaybeActor) -> Response:
     notice = request.query_params.get("notice")
-    context = _signed_out_context(request, infra, notice=notice, oauth_error=request.query_params.get("error"))
+    context = _signed_out_context(request, infra, notice=notice)
     return _home_if_signed_in(actor) or render(request, "auth/sign_in.html", context)
 
 
@@ -266,7 +266,7 @@ async def change_password(request: Request, actor: PageActor, db: Db, infra: Inf
         await service.change_password(
             db, infra, actor, current=body.current_password, new_password=body.new_password, client=client
         )
-        context = {"values": {}, "errors": None, "saved": True}
+        context: dict[str, Any] = {"values": {}, "errors": None, "saved": True}
         return render(request, "auth/password_form.html", context, headers={"HX-Trigger": PASSWORD_SAVED_TOAST})
 
     return await handle_form(request, db, ChangePasswordIn, act, template="auth/password_form.html")

@@ -20,6 +20,7 @@ from fairlx.auth.models import AccountType, SignInMethod, User, UserSession
 from fairlx.core.cache import Cache
 from fairlx.core.clock import utcnow
 from fairlx.core.db import after_commit
+from fairlx.core.infrastructure import Infrastructure
 from fairlx.core.security.tokens import new_token, token_digest
 
 SESSION_COOKIE = "fairlx-session"
@@ -177,15 +178,22 @@ def needs_sliding(record: SessionRecord) -> bool:
     return utcnow() - record.last_seen_at >= SLIDE_AFTER
 
 
-async def slide_session(db: AsyncSession, cache: Cache, token: str, record: SessionRecord) -> datetime:
-    """Move the expiry 30 days past now; returns the new expiry for the cookie."""
+def slide_after_commit(db: AsyncSession, infra: Infrastructure, token: str, record: SessionRecord) -> datetime:
+    """Move the expiry 30 days past now, once the request's unit of work (`db`) has committed, in a
+    short transaction of its own; returns the new expiry for the cookie."""
     now = utcnow()
     expires_at = now + SESSION_LIFETIME
-    await db.execute(
-        update(UserSession).where(UserSession.id == record.session_id).values(last_seen_at=now, expires_at=expires_at)
-    )
-    digest = token_digest(token)
-    after_commit(db, lambda: cache.delete(session_key(digest)))
+
+    async def slide() -> None:
+        async with infra.db.unit_of_work() as writer:
+            await writer.execute(
+                update(UserSession)
+                .where(UserSession.id == record.session_id)
+                .values(last_seen_at=now, expires_at=expires_at)
+            )
+        await infra.cache.delete(session_key(token_digest(token)))
+
+    after_commit(db, slide)
     return expires_at
 
 

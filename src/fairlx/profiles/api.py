@@ -1,0 +1,140 @@
+"""JSON routes of the signed-in user's profile and avatar, and of everyone's avatar pictures."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+from urllib.parse import parse_qs, urlsplit
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import StreamingResponse
+from starlette.datastructures import UploadFile
+
+from fairlx.auth.actor import Actor, resolve_actor
+from fairlx.auth.models import User
+from fairlx.auth.schemas import UserOut, avatar_url
+from fairlx.core.errors import Invalid, Unauthorized
+from fairlx.core.infrastructure import Infrastructure
+from fairlx.core.ratelimit import Preset
+from fairlx.dependencies import CurrentActor, Db, Infra
+from fairlx.middleware.rate_limit import spend_budget
+from fairlx.profiles import images, service
+from fairlx.profiles.schemas import ProfileUpdate
+from fairlx.web.templating import THEME_COOKIE
+
+router = APIRouter(tags=["profile"])
+
+AVATAR_UPLOAD_PATH = "/api/v1/me/avatar"
+# The picture plus the multipart envelope around it (boundaries, part headers, a file name).
+UPLOAD_BODY_LIMIT = images.MAX_UPLOAD_BYTES + 64 * 1024
+THEME_COOKIE_SECONDS = 365 * 24 * 3600
+AVATAR_CACHE = "private, max-age=31536000, immutable"
+STALE_AVATAR_CACHE = "private, no-cache"
+UPLOAD_BODY_DOC: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary", "description": "The picture"}},
+                }
+            }
+        },
+    }
+}
+
+
+def set_theme_cookie(response: Response, infra: Infrastructure, user: User) -> None:
+    """The cookie the page shell renders its theme from (the header's switcher writes the same one),
+    so every page follows a preference saved here. Scripts read it, so it is not HttpOnly."""
+    response.set_cookie(
+        THEME_COOKIE,
+        user.theme.value,
+        max_age=THEME_COOKIE_SECONDS,
+        path="/",
+        secure=infra.settings.is_https,
+        httponly=False,
+        samesite="lax",
+    )
+
+
+async def actor_outside_transaction(request: Request, infra: Infra) -> Actor | None:
+    """Who is asking, resolved in a short read-only transaction that ends at once: upload routes hold
+    no transaction while the picture is received, decoded and stored."""
+    async with infra.db.unit_of_work(read_only=True) as db:
+        return await resolve_actor(request, infra, db)
+
+
+async def uploading_actor(actor: Annotated[Actor | None, Depends(actor_outside_transaction)]) -> Actor:
+    if actor is None:
+        raise Unauthorized("not_authenticated", "Sign in, or send a personal API token as a bearer token.")
+    return actor
+
+
+UploadingActor = Annotated[Actor, Depends(uploading_actor)]
+
+
+async def uploaded_avatar(request: Request, infra: Infrastructure, actor: Actor) -> User:
+    """Read the multipart body's `file` and hand it to the service (shared with the settings page)."""
+    await spend_budget(infra.rate_limiter, Preset.FILE_UPLOAD, f"user:{actor.user_id}")
+    async with request.form(max_files=1, max_fields=10) as form:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile) or not upload.size:  # no file chosen, or an empty one
+            raise Invalid("file_required", field="file", detail="Choose a picture to upload.")
+        return await service.replace_avatar(infra, actor, upload.file, upload.size or 0)
+
+
+@router.get("/api/v1/me/profile")
+async def get_profile(actor: CurrentActor, db: Db) -> UserOut:
+    return UserOut.of(await service.get_profile(db, actor))
+
+
+@router.patch("/api/v1/me/profile")
+async def update_profile(body: ProfileUpdate, actor: CurrentActor, db: Db, infra: Infra, response: Response) -> UserOut:
+    user = await service.update_profile(db, infra.cache, actor, body.model_dump(exclude_unset=True))
+    if "theme" in body.model_fields_set:
+        set_theme_cookie(response, infra, user)
+    return UserOut.of(user)
+
+
+@router.post(
+    AVATAR_UPLOAD_PATH,
+    openapi_extra=UPLOAD_BODY_DOC,
+    responses={413: {"description": "The picture is over 10 MB"}, 422: {"description": "Not a picture we read"}},
+)
+async def upload_avatar(request: Request, actor: UploadingActor, infra: Infra) -> UserOut:
+    """Upload a JPEG, PNG, WebP or GIF (up to 10 MB) as the `file` field; it is stored as a 256x256 WebP."""
+    return UserOut.of(await uploaded_avatar(request, infra, actor))
+
+
+@router.delete(AVATAR_UPLOAD_PATH, status_code=204)
+async def remove_avatar(actor: CurrentActor, db: Db, infra: Infra) -> None:
+    await service.remove_avatar(db, infra.cache, actor)
+
+
+@router.get(
+    "/api/v1/users/{user_id}/avatar",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"image/webp": {}}}, 404: {"description": "The user has no avatar"}},
+)
+async def get_avatar(
+    user_id: uuid.UUID, actor: CurrentActor, db: Db, infra: Infra, v: str | None = None
+) -> StreamingResponse:
+    """A user's avatar. Linked with `?v=<version>` (see `avatar_url` in user answers), it never changes
+    and may be cached for a year; under any other version it is revalidated."""
+    avatar = await service.open_avatar(db, infra, user_id)
+    current = _version(avatar_url(user_id, avatar.key))
+    headers = {
+        "Content-Length": str(avatar.size),
+        "Cache-Control": AVATAR_CACHE if v is not None and v == current else STALE_AVATAR_CACHE,
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'",
+        "ETag": f'"{current}"',
+    }
+    return StreamingResponse(avatar.chunks, media_type=images.AVATAR_CONTENT_TYPE, headers=headers)
+
+
+def _version(url: str | None) -> str:
+    return parse_qs(urlsplit(url or "").query).get("v", [""])[0]
