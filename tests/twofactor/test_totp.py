@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import timedelta
 
 import httpx
@@ -13,6 +14,7 @@ from fairlx.auth.models import AuthEventKind
 from fairlx.core.infrastructure import Infrastructure
 from fairlx.core.security.encryption import SecretBox
 from fairlx.settings import Settings
+from fairlx.twofactor.models import TwoFactorSettings
 from tests.support.accounts import Account
 from tests.twofactor.flows import (
     BASE,
@@ -269,3 +271,19 @@ async def test_a_new_password_sign_in_replaces_the_earlier_challenge(
     clock.shift(STEP)
     assert (await verify(second_client, first, code_at(secret))).json()["code"] == "token_used"
     assert (await verify(second_client, second, code_at(secret))).status_code == 200
+
+
+async def test_a_secret_sealed_with_another_key_is_refused_clearly(
+    api: httpx.AsyncClient, second_client: httpx.AsyncClient, infra: Infrastructure, account: Account
+) -> None:
+    secret, _ = await set_up_totp(api)
+    foreign = SecretBox(b"another instance's secret key", "totp").encrypt(secret)
+    async with infra.db.unit_of_work() as db:
+        row = await db.get(TwoFactorSettings, uuid.UUID(account.user_id))
+        assert row is not None
+        row.totp_secret_encrypted = foreign
+    challenge = await start_sign_in(second_client, account)
+    answer = await verify(second_client, challenge, code_at(secret, STEP))
+    assert answer.status_code == 409
+    assert answer.json()["code"] == "totp_secret_unreadable"
+    assert "recovery code" in answer.json()["detail"]

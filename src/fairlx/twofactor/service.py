@@ -40,7 +40,7 @@ from fairlx.core.clock import utcnow
 from fairlx.core.db import commit_then_raise
 from fairlx.core.errors import AppError, Conflict, Invalid, NotFound, TooManyRequests
 from fairlx.core.infrastructure import Infrastructure
-from fairlx.core.security.encryption import SecretBox
+from fairlx.core.security.encryption import DecryptionError, SecretBox
 from fairlx.core.security.tokens import keyed_digest, numeric_code, same_secret
 from fairlx.twofactor.models import EmailCode, EmailCodePurpose, RecoveryCode, TwoFactorMethod, TwoFactorSettings
 from fairlx.web.mail import queue_templated_mail
@@ -118,7 +118,7 @@ async def overview(db: AsyncSession, infra: Infrastructure, user_id: uuid.UUID) 
     pending = None
     if settings is not None and settings.totp_pending_secret_encrypted and settings.totp_enabled_at is None:
         user = await _live_user(db, user_id)
-        pending = _totp_setup(_box(infra).decrypt(settings.totp_pending_secret_encrypted), user.email)
+        pending = _totp_setup(_reveal(infra, settings.totp_pending_secret_encrypted), user.email)
     live_code = await _live_email_code(db, user_id, EmailCodePurpose.ENABLE)
     locked_until = settings.locked_until if settings and _is_locked(settings) else None
     return Overview(
@@ -157,7 +157,7 @@ async def enable_totp(db: AsyncSession, infra: Infrastructure, actor: Actor, cod
         raise Conflict("totp_enabled", "An authenticator app is already set up.")
     if settings is None or not settings.totp_pending_secret_encrypted:
         raise Conflict("totp_setup_missing", "Start the authenticator app setup first.")
-    secret = _box(infra).decrypt(settings.totp_pending_secret_encrypted)
+    secret = _reveal(infra, settings.totp_pending_secret_encrypted)
     step = _matching_step(secret, code, settings.totp_last_step)
     if step is None:
         raise _code_invalid()
@@ -458,7 +458,7 @@ async def _check_code(
 ) -> bool:
     if method == "totp":
         assert settings.totp_secret_encrypted is not None
-        step = _matching_step(_box(infra).decrypt(settings.totp_secret_encrypted), code, settings.totp_last_step)
+        step = _matching_step(_reveal(infra, settings.totp_secret_encrypted), code, settings.totp_last_step)
         if step is None:
             return False
         settings.totp_last_step = step
@@ -579,7 +579,7 @@ async def _confirm_presence(
     _refuse_while_locked(settings)
     app_on = settings.totp_secret_encrypted is not None
     if settings.totp_secret_encrypted is not None:
-        secret = _box(infra).decrypt(settings.totp_secret_encrypted)
+        secret = _reveal(infra, settings.totp_secret_encrypted)
         step = _matching_step(secret, code, settings.totp_last_step)
         if step is not None:
             settings.totp_last_step = step
@@ -609,6 +609,19 @@ def _digits(code: str) -> str:
 
 def _box(infra: Infrastructure) -> SecretBox:
     return SecretBox(infra.settings.signing_key, TOTP_BOX_PURPOSE)
+
+
+def _reveal(infra: Infrastructure, stored: str) -> str:
+    """The authenticator secret; a clear refusal (not a crash) when it was sealed with another key."""
+    try:
+        return _box(infra).decrypt(stored)
+    except DecryptionError as error:
+        raise Conflict(
+            "totp_secret_unreadable",
+            field="code",
+            detail="Codes from your authenticator app cannot be checked on this server (its secret key changed). "
+            "Use a recovery code or an email code, then set the app up again.",
+        ) from error
 
 
 async def _settings_for_update(db: AsyncSession, user_id: uuid.UUID) -> TwoFactorSettings | None:
