@@ -58,7 +58,9 @@ async def test_connections_page_needs_a_signed_in_user(api: httpx.AsyncClient, p
     page = await browse(api, "/settings/connections")
     assert page.status_code == 303
     assert page.headers["location"] == "/sign-in?return_to=/settings/connections"
-    connect = await api.post("/oauth/github/connect", headers=HX)
+    connect = await api.post(
+        "/oauth/github/connect", headers=HX | {"hx-current-url": "http://testserver/settings/connections"}
+    )
     assert connect.headers["hx-redirect"] == "/sign-in?return_to=/settings/connections"
 
 

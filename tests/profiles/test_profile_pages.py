@@ -181,7 +181,9 @@ async def test_the_avatar_card_uploads_refuses_and_removes(api: httpx.AsyncClien
 
 async def test_the_avatar_page_route_needs_a_signed_in_user(signed_out: httpx.AsyncClient) -> None:
     refused = await signed_out.post(
-        f"{PAGE}/avatar", files={"file": ("me.png", pictures.striped_png(), "image/png")}, headers=HTMX
+        f"{PAGE}/avatar",
+        files={"file": ("me.png", pictures.striped_png(), "image/png")},
+        headers=HTMX | {"HX-Current-URL": "http://testserver/settings/profile"},
     )
     assert refused.status_code == 204
     assert refused.headers["hx-redirect"] == "/sign-in?return_to=/settings/profile"

@@ -33,6 +33,7 @@ from fairlx.core.infrastructure import Infrastructure
 from fairlx.core.ratelimit import Preset
 from fairlx.dependencies import Client, CurrentActor, Db, Infra
 from fairlx.middleware.rate_limit import spend_budget
+from fairlx.rbac.guard import Anyone
 from fairlx.twofactor.service import enabled_methods
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
@@ -54,35 +55,35 @@ async def spend_account_budget(infra: Infrastructure, preset: Preset, email: str
     await spend_budget(infra.rate_limiter, preset, f"account:{service.normalize_email(email)}")
 
 
-@router.post("/register", status_code=202)
+@router.post("/register", dependencies=[Anyone], status_code=202)
 async def register(body: RegisterIn, db: Db, infra: Infra, client: Client) -> Accepted:
     await spend_account_budget(infra, Preset.REGISTER, body.email)
     await service.register(db, infra, name=body.name, email=body.email, password=body.password, client=client)
     return Accepted(detail=f"{MAILED} Open the link in it to confirm your address.")
 
 
-@router.post("/verify-email")
+@router.post("/verify-email", dependencies=[Anyone])
 async def verify_email(
     body: TokenIn, db: Db, infra: Infra, client: Client, response: Response
 ) -> SignedInOut | TwoFactorChallengeOut:
     return sign_in_answer(infra, response, await service.verify_email(db, infra, body.token, client))
 
 
-@router.post("/resend-verification", status_code=202)
+@router.post("/resend-verification", dependencies=[Anyone], status_code=202)
 async def resend_verification(body: EmailIn, db: Db, infra: Infra, client: Client) -> Accepted:
     await spend_account_budget(infra, Preset.PASSWORD_RESET, body.email)
     await service.resend_verification(db, infra, body.email, client)
     return Accepted(detail=MAILED)
 
 
-@router.post("/forgot-password", status_code=202)
+@router.post("/forgot-password", dependencies=[Anyone], status_code=202)
 async def forgot_password(body: EmailIn, db: Db, infra: Infra, client: Client) -> Accepted:
     await spend_account_budget(infra, Preset.PASSWORD_RESET, body.email)
     await service.forgot_password(db, infra, body.email, client)
     return Accepted(detail=MAILED)
 
 
-@router.post("/reset-password")
+@router.post("/reset-password", dependencies=[Anyone])
 async def reset_password(
     body: ResetPasswordIn, db: Db, infra: Infra, client: Client, response: Response
 ) -> SignedInOut | TwoFactorChallengeOut:
@@ -97,7 +98,7 @@ async def change_password(body: ChangePasswordIn, actor: CurrentActor, db: Db, i
     )
 
 
-@router.post("/login")
+@router.post("/login", dependencies=[Anyone])
 async def login(
     body: LoginIn, db: Db, infra: Infra, client: Client, response: Response
 ) -> SignedInOut | TwoFactorChallengeOut:
@@ -105,14 +106,14 @@ async def login(
     return sign_in_answer(infra, response, await service.login(db, infra, body.email, body.password, client))
 
 
-@router.post("/magic-link", status_code=202)
+@router.post("/magic-link", dependencies=[Anyone], status_code=202)
 async def request_magic_link(body: EmailIn, db: Db, infra: Infra, client: Client) -> Accepted:
     await spend_account_budget(infra, Preset.MAGIC_LINK, body.email)
     await service.request_magic_link(db, infra, body.email, client)
     return Accepted(detail=f"{MAILED} The sign-in link in it works once, for 15 minutes.")
 
 
-@router.post("/magic-link/verify")
+@router.post("/magic-link/verify", dependencies=[Anyone])
 async def sign_in_with_magic_link(
     body: TokenIn, db: Db, infra: Infra, client: Client, response: Response
 ) -> SignedInOut | TwoFactorChallengeOut:

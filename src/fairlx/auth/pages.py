@@ -31,6 +31,7 @@ from fairlx.core.infrastructure import Infrastructure
 from fairlx.core.ratelimit import Preset
 from fairlx.dependencies import Client, Db, Infra, MaybeActor
 from fairlx.oauth.service import enabled_providers
+from fairlx.rbac.guard import Anyone
 from fairlx.web.forms import handle_form
 from fairlx.web.guards import HOME_PATH, PageActor, redirect, safe_return_to
 from fairlx.web.templating import render
@@ -80,12 +81,12 @@ def _home_if_signed_in(actor: Actor | None) -> Response | None:
 # --- sign up and verification -------------------------------------------------------------------
 
 
-@router.get("/sign-up", response_class=HTMLResponse)
+@router.get("/sign-up", dependencies=[Anyone], response_class=HTMLResponse)
 async def sign_up_page(request: Request, infra: Infra, actor: MaybeActor) -> Response:
     return _home_if_signed_in(actor) or render(request, "auth/sign_up.html", _signed_out_context(request, infra))
 
 
-@router.post("/sign-up")
+@router.post("/sign-up", dependencies=[Anyone])
 async def sign_up(request: Request, db: Db, infra: Infra, client: Client) -> Response:
     async def act(body: RegisterIn) -> Response:
         await spend_account_budget(infra, Preset.REGISTER, body.email)
@@ -98,12 +99,12 @@ async def sign_up(request: Request, db: Db, infra: Infra, client: Client) -> Res
     )
 
 
-@router.get("/verify-email", response_class=HTMLResponse)
+@router.get("/verify-email", dependencies=[Anyone], response_class=HTMLResponse)
 async def verify_email_page(request: Request, token: str = "") -> Response:
     return render(request, "auth/verify_email.html", {"token": token, "values": {}, "errors": None})
 
 
-@router.post("/verify-email")
+@router.post("/verify-email", dependencies=[Anyone])
 async def verify_email(request: Request, db: Db, infra: Infra, client: Client) -> Response:
     async def act(body: TokenIn) -> Response:
         outcome = await service.verify_email(db, infra, body.token, client)
@@ -112,7 +113,7 @@ async def verify_email(request: Request, db: Db, infra: Infra, client: Client) -
     return await handle_form(request, db, TokenIn, act, template="auth/verify_email_form.html")
 
 
-@router.post("/verify-email/resend")
+@router.post("/verify-email/resend", dependencies=[Anyone])
 async def resend_verification(request: Request, db: Db, infra: Infra, client: Client) -> Response:
     async def act(body: EmailIn) -> Response:
         await spend_account_budget(infra, Preset.PASSWORD_RESET, body.email)
@@ -125,14 +126,14 @@ async def resend_verification(request: Request, db: Db, infra: Infra, client: Cl
 # --- sign in -----------------------------------------------------------------------------------
 
 
-@router.get("/sign-in", response_class=HTMLResponse)
+@router.get("/sign-in", dependencies=[Anyone], response_class=HTMLResponse)
 async def sign_in_page(request: Request, infra: Infra, actor: MaybeActor) -> Response:
     notice = request.query_params.get("notice")
     context = _signed_out_context(request, infra, notice=notice)
     return _home_if_signed_in(actor) or render(request, "auth/sign_in.html", context)
 
 
-@router.post("/sign-in")
+@router.post("/sign-in", dependencies=[Anyone])
 async def sign_in(request: Request, db: Db, infra: Infra, client: Client) -> Response:
     posted = (await request.form()).get("return_to")
     return_to = safe_return_to(posted if isinstance(posted, str) else None)
@@ -146,7 +147,7 @@ async def sign_in(request: Request, db: Db, infra: Infra, client: Client) -> Res
     return await handle_form(request, db, LoginIn, act, template="auth/sign_in_form.html", context=context)
 
 
-@router.post("/sign-out")
+@router.post("/sign-out", dependencies=[Anyone])
 async def sign_out(request: Request, db: Db, infra: Infra, client: Client, actor: MaybeActor) -> Response:
     if actor is not None:
         await service.logout(db, infra, actor, client)
@@ -158,12 +159,12 @@ async def sign_out(request: Request, db: Db, infra: Infra, client: Client, actor
 # --- passwords and magic links -----------------------------------------------------------------
 
 
-@router.get("/forgot-password", response_class=HTMLResponse)
+@router.get("/forgot-password", dependencies=[Anyone], response_class=HTMLResponse)
 async def forgot_password_page(request: Request, infra: Infra) -> Response:
     return render(request, "auth/forgot_password.html", _signed_out_context(request, infra))
 
 
-@router.post("/forgot-password")
+@router.post("/forgot-password", dependencies=[Anyone])
 async def forgot_password(request: Request, db: Db, infra: Infra, client: Client) -> Response:
     async def act(body: EmailIn) -> Response:
         await spend_account_budget(infra, Preset.PASSWORD_RESET, body.email)
@@ -173,12 +174,12 @@ async def forgot_password(request: Request, db: Db, infra: Infra, client: Client
     return await handle_form(request, db, EmailIn, act, template="auth/forgot_password_form.html")
 
 
-@router.get("/reset-password", response_class=HTMLResponse)
+@router.get("/reset-password", dependencies=[Anyone], response_class=HTMLResponse)
 async def reset_password_page(request: Request, token: str = "") -> Response:
     return render(request, "auth/reset_password.html", {"token": token, "values": {}, "errors": None})
 
 
-@router.post("/reset-password")
+@router.post("/reset-password", dependencies=[Anyone])
 async def reset_password(request: Request, db: Db, infra: Infra, client: Client) -> Response:
     async def act(body: ResetPasswordIn) -> Response:
         outcome = await service.reset_password(db, infra, body.token, body.password, client)
@@ -191,14 +192,14 @@ async def reset_password(request: Request, db: Db, infra: Infra, client: Client)
     )
 
 
-@router.get("/magic-link", response_class=HTMLResponse)
+@router.get("/magic-link", dependencies=[Anyone], response_class=HTMLResponse)
 async def magic_link_page(request: Request, infra: Infra, token: str = "") -> Response:
     if token:
         return render(request, "auth/magic_link_confirm.html", {"token": token, "values": {}, "errors": None})
     return render(request, "auth/magic_link.html", _signed_out_context(request, infra))
 
 
-@router.post("/magic-link")
+@router.post("/magic-link", dependencies=[Anyone])
 async def request_magic_link(request: Request, db: Db, infra: Infra, client: Client) -> Response:
     async def act(body: EmailIn) -> Response:
         await spend_account_budget(infra, Preset.MAGIC_LINK, body.email)
@@ -208,7 +209,7 @@ async def request_magic_link(request: Request, db: Db, infra: Infra, client: Cli
     return await handle_form(request, db, EmailIn, act, template="auth/magic_link_form.html")
 
 
-@router.post("/magic-link/sign-in")
+@router.post("/magic-link/sign-in", dependencies=[Anyone])
 async def sign_in_with_magic_link(request: Request, db: Db, infra: Infra, client: Client) -> Response:
     async def act(body: TokenIn) -> Response:
         outcome = await service.sign_in_with_magic_link(db, infra, body.token, client)

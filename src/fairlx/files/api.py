@@ -7,8 +7,9 @@ from fastapi.responses import StreamingResponse
 
 from fairlx.dependencies import Infra
 from fairlx.files import service
+from fairlx.rbac.guard import Anyone
 
-router = APIRouter(tags=["files"])
+router = APIRouter(tags=["files"], dependencies=[Anyone])
 
 # A stored file rendered by the browser may load nothing and run nothing.
 FILE_CONTENT_SECURITY_POLICY = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"

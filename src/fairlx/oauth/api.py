@@ -13,13 +13,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import RedirectResponse, Response
 
-from fairlx.auth.actor import Actor, resolve_actor
-from fairlx.core.errors import Unauthorized
 from fairlx.core.ratelimit import Preset
-from fairlx.dependencies import Client, CurrentActor, Db, Infra
+from fairlx.dependencies import Client, CurrentActor, Db, Infra, SignedInOutsideTransaction
 from fairlx.middleware.rate_limit import spend_budget
 from fairlx.oauth import service
 from fairlx.oauth.schemas import AuthorizeOut, IdentityList, IdentityOut, ProviderList, ProviderOut
+from fairlx.rbac.guard import Anyone
 from fairlx.settings import Settings
 
 router = APIRouter(tags=["oauth"])
@@ -45,25 +44,12 @@ def set_browser_cookie(response: Response, settings: Settings, token: str) -> No
     )
 
 
-async def actor_outside_transaction(request: Request, infra: Infra) -> Actor | None:
-    async with infra.db.unit_of_work(read_only=True) as db:
-        return await resolve_actor(request, infra, db)
-
-
-async def signed_in_outside_transaction(
-    actor: Annotated[Actor | None, Depends(actor_outside_transaction)],
-) -> Actor:
-    if actor is None:
-        raise Unauthorized("not_authenticated", "Sign in, or send a personal API token as a bearer token.")
-    return actor
-
-
 async def spend_start_budget(infra: Infra, client: Client) -> None:
     """Each start writes a row before anyone has signed in: budget it per client address."""
     await spend_budget(infra.rate_limiter, Preset.LOGIN, f"oauth:{client.ip or 'unknown'}")
 
 
-@router.get("/api/v1/auth/oauth/providers")
+@router.get("/api/v1/auth/oauth/providers", dependencies=[Anyone])
 async def list_providers(infra: Infra) -> ProviderList:
     options = service.enabled_providers(infra.settings)
     return ProviderList(
@@ -77,7 +63,7 @@ def start_path(provider: str) -> str:
     return f"/api/v1/auth/oauth/{provider}/start"
 
 
-@router.get("/api/v1/auth/oauth/{provider}/start", status_code=302, dependencies=[Depends(spend_start_budget)])
+@router.get("/api/v1/auth/oauth/{provider}/start", status_code=302, dependencies=[Anyone, Depends(spend_start_budget)])
 async def start_sign_in(provider: str, request: Request, infra: Infra, return_to: ReturnTo = None) -> Response:
     started = await service.start_flow(
         infra, provider, browser_token=request.cookies.get(BROWSER_COOKIE), return_to=return_to
@@ -96,7 +82,7 @@ async def list_identities(actor: CurrentActor, db: Db) -> IdentityList:
 @router.post("/api/v1/me/identities/{provider}")
 async def connect_identity(
     provider: str,
-    actor: Annotated[Actor, Depends(signed_in_outside_transaction)],
+    actor: SignedInOutsideTransaction,
     *,
     request: Request,
     response: Response,

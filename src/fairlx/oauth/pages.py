@@ -11,7 +11,6 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from starlette.responses import RedirectResponse, Response
 
-from fairlx.auth.actor import Actor
 from fairlx.auth.cookies import set_session_cookie
 from fairlx.auth.pages import destination
 from fairlx.auth.service import SignedIn
@@ -20,26 +19,18 @@ from fairlx.oauth import service
 from fairlx.oauth.api import (
     BROWSER_COOKIE,
     ReturnTo,
-    actor_outside_transaction,
     set_browser_cookie,
     spend_start_budget,
 )
 from fairlx.oauth.models import FlowIntent
-from fairlx.web.guards import PageActor, SignInRequired, redirect
+from fairlx.rbac.guard import Anyone
+from fairlx.web.guards import PageActor, PageActorOutsideTransaction, redirect
 from fairlx.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
 
-async def page_actor_outside_transaction(
-    actor: Annotated[Actor | None, Depends(actor_outside_transaction)],
-) -> Actor:
-    if actor is None:
-        raise SignInRequired(service.CONNECTIONS_PATH)
-    return actor
-
-
-@router.get("/oauth/{provider}", dependencies=[Depends(spend_start_budget)])
+@router.get("/oauth/{provider}", dependencies=[Anyone, Depends(spend_start_budget)])
 async def start_sign_in(provider: str, request: Request, infra: Infra, return_to: ReturnTo = None) -> Response:
     """The "Continue with ..." buttons: off to the provider."""
     started = await service.start_flow(
@@ -50,7 +41,7 @@ async def start_sign_in(provider: str, request: Request, infra: Infra, return_to
     return response
 
 
-@router.get("/oauth/{provider}/callback")
+@router.get("/oauth/{provider}/callback", dependencies=[Anyone])
 async def callback(
     provider: str,
     request: Request,
@@ -109,7 +100,7 @@ async def connect(
     provider: str,
     request: Request,
     infra: Infra,
-    actor: Annotated[Actor, Depends(page_actor_outside_transaction)],
+    actor: PageActorOutsideTransaction,
 ) -> Response:
     """ "Connect ...": htmx follows the HX-Redirect to the provider; the cookie comes with it."""
     started = await service.start_flow(

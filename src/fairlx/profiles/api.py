@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 from starlette.datastructures import UploadFile
 
-from fairlx.auth.actor import Actor, resolve_actor
+from fairlx.auth.actor import Actor
 from fairlx.auth.models import User
 from fairlx.auth.schemas import UserOut, avatar_url
-from fairlx.core.errors import Invalid, Unauthorized
+from fairlx.core.errors import Invalid
 from fairlx.core.infrastructure import Infrastructure
 from fairlx.core.ratelimit import Preset
-from fairlx.dependencies import CurrentActor, Db, Infra
+from fairlx.dependencies import CurrentActor, Db, Infra, SignedInOutsideTransaction
 from fairlx.middleware.rate_limit import spend_budget
 from fairlx.profiles import images, service
 from fairlx.profiles.schemas import ProfileUpdate
@@ -60,22 +60,6 @@ def set_theme_cookie(response: Response, infra: Infrastructure, user: User) -> N
     )
 
 
-async def actor_outside_transaction(request: Request, infra: Infra) -> Actor | None:
-    """Who is asking, resolved in a short read-only transaction that ends at once: upload routes hold
-    no transaction while the picture is received, decoded and stored."""
-    async with infra.db.unit_of_work(read_only=True) as db:
-        return await resolve_actor(request, infra, db)
-
-
-async def uploading_actor(actor: Annotated[Actor | None, Depends(actor_outside_transaction)]) -> Actor:
-    if actor is None:
-        raise Unauthorized("not_authenticated", "Sign in, or send a personal API token as a bearer token.")
-    return actor
-
-
-UploadingActor = Annotated[Actor, Depends(uploading_actor)]
-
-
 async def uploaded_avatar(request: Request, infra: Infrastructure, actor: Actor) -> User:
     """Read the multipart body's `file` and hand it to the service (shared with the settings page)."""
     await spend_budget(infra.rate_limiter, Preset.FILE_UPLOAD, f"user:{actor.user_id}")
@@ -104,7 +88,7 @@ async def update_profile(body: ProfileUpdate, actor: CurrentActor, db: Db, infra
     openapi_extra=UPLOAD_BODY_DOC,
     responses={413: {"description": "The picture is over 10 MB"}, 422: {"description": "Not a picture we read"}},
 )
-async def upload_avatar(request: Request, actor: UploadingActor, infra: Infra) -> UserOut:
+async def upload_avatar(request: Request, actor: SignedInOutsideTransaction, infra: Infra) -> UserOut:
     """Upload a JPEG, PNG, WebP or GIF (up to 10 MB) as the `file` field; it is stored as a 256x256 WebP."""
     return UserOut.of(await uploaded_avatar(request, infra, actor))
 

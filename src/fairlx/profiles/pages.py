@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from starlette.responses import Response
 
-from fairlx.auth.actor import Actor
 from fairlx.auth.models import User
 from fairlx.core.errors import AppError
 from fairlx.dependencies import Db, Infra
 from fairlx.profiles import images, service
-from fairlx.profiles.api import actor_outside_transaction, set_theme_cookie, uploaded_avatar
+from fairlx.profiles.api import set_theme_cookie, uploaded_avatar
 from fairlx.profiles.schemas import ProfileForm, ThemeIn
 from fairlx.web.forms import FormErrors, handle_form
-from fairlx.web.guards import PageActor, SignInRequired
+from fairlx.web.guards import PageActor, PageActorOutsideTransaction
 from fairlx.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -48,12 +47,6 @@ def avatar_context(
         "errors": errors,
         "max_megabytes": images.MAX_UPLOAD_BYTES // (1024 * 1024),
     }
-
-
-async def page_uploader(request: Request, actor: Annotated[Actor | None, Depends(actor_outside_transaction)]) -> Actor:
-    if actor is None:
-        raise SignInRequired(PROFILE_PATH)
-    return actor
 
 
 @router.get(PROFILE_PATH, response_class=HTMLResponse)
@@ -95,7 +88,7 @@ async def save_theme(request: Request, actor: PageActor, db: Db, infra: Infra) -
 
 
 @router.post(AVATAR_PAGE_PATH)
-async def upload_avatar(request: Request, infra: Infra, actor: Annotated[Actor, Depends(page_uploader)]) -> Response:
+async def upload_avatar(request: Request, infra: Infra, actor: PageActorOutsideTransaction) -> Response:
     try:
         user = await uploaded_avatar(request, infra, actor)
     except AppError as error:

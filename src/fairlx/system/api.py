@@ -10,9 +10,10 @@ from fastapi.responses import JSONResponse, Response
 from fairlx.core.metrics import render_latest
 from fairlx.dependencies import Infra
 from fairlx.middleware.problems import problem_body, problem_response, request_id_of
+from fairlx.rbac.guard import Anyone
 from fairlx.system import service
 
-router = APIRouter(tags=["system"])
+router = APIRouter(tags=["system"], dependencies=[Anyone])
 
 
 @router.get("/healthz", summary="The process is alive")

@@ -13,6 +13,7 @@ from fairlx.core.infrastructure import Infrastructure
 from fairlx.core.ratelimit import Preset
 from fairlx.dependencies import Client, CurrentActor, Db, Infra
 from fairlx.middleware.rate_limit import spend_budget
+from fairlx.rbac.guard import Anyone
 from fairlx.twofactor import service
 from fairlx.twofactor.schemas import (
     ChallengeIn,
@@ -76,14 +77,14 @@ async def mail_confirmation_code(actor: CurrentActor, db: Db, infra: Infra) -> C
     return CodeMailed(detail="We mailed you a code; it works for 5 minutes.")
 
 
-@router.post("/email/send", status_code=202)
+@router.post("/email/send", status_code=202, dependencies=[Anyone])
 async def mail_sign_in_code(body: ChallengeIn, db: Db, infra: Infra) -> CodeMailed:
     await spend_account_budget(infra, await service.challenge_owner(db, body.challenge_token))
     address = await service.mail_sign_in_code(db, infra, body.challenge_token)
     return CodeMailed(detail=f"We mailed a code to {address}; it works for 5 minutes.")
 
 
-@router.post("/verify")
+@router.post("/verify", dependencies=[Anyone])
 async def verify(body: VerifyIn, db: Db, infra: Infra, client: Client, response: Response) -> SignedInOut:
     await spend_account_budget(infra, await service.challenge_owner(db, body.challenge_token))
     outcome = await service.verify_challenge(

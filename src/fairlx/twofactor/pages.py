@@ -24,6 +24,7 @@ from fairlx.core.infrastructure import Infrastructure
 from fairlx.core.ratelimit import Preset
 from fairlx.dependencies import Client, Db, Infra
 from fairlx.middleware.rate_limit import spend_budget
+from fairlx.rbac.guard import Anyone
 from fairlx.twofactor import service
 from fairlx.twofactor.models import TwoFactorMethod
 from fairlx.twofactor.schemas import ChallengeIn, CodeIn, ConfirmIn, DisableIn, VerifyIn
@@ -108,14 +109,14 @@ async def _challenge_page(
     return render(request, template, context, status_code=status_code)
 
 
-@router.get(CHALLENGE_PATH, response_class=HTMLResponse)
+@router.get(CHALLENGE_PATH, response_class=HTMLResponse, dependencies=[Anyone])
 async def challenge_page(
     request: Request, db: Db, challenge: str = "", method: str | None = None, return_to: str | None = None
 ) -> HTMLResponse:
     return await _challenge_page(request, db, challenge_token=challenge, return_to=return_to, method=method)
 
 
-@router.post(CHALLENGE_PATH)
+@router.post(CHALLENGE_PATH, dependencies=[Anyone])
 async def verify_challenge(request: Request, db: Db, infra: Infra, client: Client) -> Response:
     values = await form_values(request)
     return_to = values.get("return_to")
@@ -141,7 +142,7 @@ async def verify_challenge(request: Request, db: Db, infra: Infra, client: Clien
     return signed_in_redirect(request, infra, outcome, return_to)
 
 
-@router.post(f"{CHALLENGE_PATH}/email")
+@router.post(f"{CHALLENGE_PATH}/email", dependencies=[Anyone])
 async def mail_sign_in_code(request: Request, db: Db, infra: Infra) -> HTMLResponse:
     values = await form_values(request)
     challenge_token = values.get("challenge_token", "")

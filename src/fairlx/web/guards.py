@@ -10,7 +10,8 @@ from fastapi import Depends, FastAPI, Request
 from starlette.responses import RedirectResponse, Response
 
 from fairlx.auth.actor import Actor
-from fairlx.dependencies import MaybeActor
+from fairlx.dependencies import MaybeActor, actor_outside_transaction
+from fairlx.rbac.declarations import Declaration, Requirement, declare
 
 SIGN_IN_PATH = "/sign-in"
 HOME_PATH = "/home"
@@ -46,11 +47,31 @@ def redirect(request: Request, url: str) -> Response:
     return RedirectResponse(url, status_code=303)
 
 
+def requested_path(request: Request) -> str:
+    return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+
+
 async def page_actor(request: Request, actor: MaybeActor) -> Actor:
     if actor is None:
-        path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        raise SignInRequired(path)
+        raise SignInRequired(requested_path(request))
     return actor
+
+
+declare(page_actor, Declaration(Requirement.SIGNED_IN))
+
+
+async def page_actor_outside_transaction(
+    request: Request, actor: Annotated[Actor | None, Depends(actor_outside_transaction)]
+) -> Actor:
+    """`PageActor` for routes that hold no transaction; a signed-out visitor returns to the page the
+    form was on (htmx names it), not to the form's own address."""
+    if actor is None:
+        raise SignInRequired(urlsplit(request.headers.get("hx-current-url", HOME_PATH)).path or HOME_PATH)
+    return actor
+
+
+declare(page_actor_outside_transaction, Declaration(Requirement.SIGNED_IN))
+PageActorOutsideTransaction = Annotated[Actor, Depends(page_actor_outside_transaction)]
 
 
 PageActor = Annotated[Actor, Depends(page_actor)]

@@ -8,12 +8,13 @@ import json
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
+from fairlx.rbac.guard import Anyone
 from fairlx.web import style_guide
 from fairlx.web.assets import FAVICON_PATH
 from fairlx.web.style_guide import StyleGuideSort
 from fairlx.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[Anyone])
 
 SERVER_TOAST = {
     "toast": {

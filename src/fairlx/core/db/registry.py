@@ -14,6 +14,11 @@ MODEL_MODULES = (
     "fairlx.twofactor.models",
     "fairlx.oauth.models",
     "fairlx.apitokens.models",
+    "fairlx.orgs.models",
+    "fairlx.workspaces.models",
+    "fairlx.spaces.models",
+    "fairlx.programs.models",
+    "fairlx.projects.models",
 )
 
 

@@ -1,0 +1,1 @@
+"""Programs: portfolios of projects in a workspace, with members and milestones."""
