@@ -39,8 +39,8 @@ class OrgAction(StrEnum):
     DEPARTMENT_MEMBER_REMOVED = "department_member_removed"
     PERMISSION_GRANTED = "permission_granted"
     PERMISSION_REVOKED = "permission_revoked"
-    FIRST_LOGIN_TOKEN_CREATED = "first_login_token_created"
-    FIRST_LOGIN_TOKEN_USED = "first_login_token_used"
+    FIRST_LOGIN_TOKEN_CREATED = "first_login_token_created"  # noqa: S105 (an action name)
+    FIRST_LOGIN_TOKEN_USED = "first_login_token_used"  # noqa: S105
     ACCOUNT_DELETE_BLOCKED = "account_delete_attempt_blocked"
 
 
