@@ -35,6 +35,7 @@ from fairlx.profiles.api import AVATAR_UPLOAD_PATH, UPLOAD_BODY_LIMIT
 from fairlx.profiles.api import router as profiles_router
 from fairlx.profiles.pages import AVATAR_PAGE_PATH
 from fairlx.profiles.pages import router as profiles_pages_router
+from fairlx.rbac.api import router as rbac_router
 from fairlx.settings import Settings
 from fairlx.system.api import router as system_router
 from fairlx.twofactor.api import router as twofactor_router
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(profiles_pages_router)
     app.include_router(oauth_router)
     app.include_router(oauth_pages_router)
+    app.include_router(rbac_router)
     app.include_router(web_router)
     app.mount("/static", static_files(), name="static")
     _install_middleware(app, settings)

@@ -160,7 +160,7 @@ async def _load_workspace_access(
                     SpaceMember.workspace_id == workspace_id, SpaceMember.user_id == user_id
                 )
             )
-        ).tuples()
+        ).all()
     )
     programs = dict(
         (
@@ -169,7 +169,7 @@ async def _load_workspace_access(
                     ProgramMember.workspace_id == workspace_id, ProgramMember.user_id == user_id
                 )
             )
-        ).tuples()
+        ).all()
     )
     return WorkspaceAccess(
         workspace_id=workspace_id,
@@ -191,7 +191,7 @@ async def _project_keys(
         .join(ProjectRole, ProjectRole.id == ProjectMember.role_id)
         .where(ProjectMember.workspace_id == workspace_id, ProjectMember.user_id == user_id)
     )
-    for project_id, permissions in roles.tuples():
+    for project_id, permissions in roles.all():
         keys[project_id].update(permissions)
     teams = select(ProjectTeamMember.team_id).where(
         ProjectTeamMember.workspace_id == workspace_id, ProjectTeamMember.user_id == user_id
@@ -202,7 +202,7 @@ async def _project_keys(
             (ProjectGrant.user_id == user_id) | ProjectGrant.team_id.in_(teams),
         )
     )
-    for project_id, permission in grants.tuples():
+    for project_id, permission in grants.all():
         keys[project_id].add(permission)
     known = {permission.value for permission in Permission}
     return {
