@@ -120,7 +120,7 @@ async def tenant_world(app: FastAPI, settings: Settings, infra: Infrastructure, 
             clients[persona] = client
             account = await sign_up(client, settings, drain, f"{persona.replace('_', '.')}@example.com", name=persona)
             users[persona] = uuid.UUID(account.user_id)
-        world = await _write_world(infra, users)
+        world = await write_world(infra, users)
         world.clients = clients
         yield world
     finally:
@@ -128,7 +128,7 @@ async def tenant_world(app: FastAPI, settings: Settings, infra: Infrastructure, 
             await client.aclose()
 
 
-async def _write_world(infra: Infrastructure, users: dict[str, uuid.UUID]) -> World:
+async def write_world(infra: Infrastructure, users: dict[str, uuid.UUID]) -> World:
     async with infra.db.unit_of_work() as db:
         org = Organization(name="Acme", created_by=users["org_owner"])
         other_org = Organization(name="Globex", created_by=users["other_tenant"])
