@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import stat
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
-import pytest_asyncio
 from sqlalchemy import select
 
 from fairlx.core.db import Database
-from fairlx.core.db.migrations import upgrade
 from fairlx.core.outbox import Job, JobStatus, emit
-from tests.support.backends import (
-    create_postgres_database,
-    delete_redis_prefix,
-    drop_postgres_database,
-    redis_url,
-    require_services,
-)
 from tests.support.processes import clean_environment, eventually, run_command, running, wait_until_serving
 from tests.support.servers import free_port
 
@@ -48,29 +37,6 @@ async def test_a_fresh_folder_migrates_and_serves_with_no_settings(tmp_path: Pat
     secret = tmp_path / "var" / "secret_key"
     assert stat.S_IMODE(secret.stat().st_mode) == 0o600
     assert len(secret.read_text()) >= 48
-
-
-@pytest_asyncio.fixture
-async def production_like(tmp_path: Path) -> AsyncIterator[dict[str, str]]:
-    """PostgreSQL and Redis settings for processes, as a production deployment would have them."""
-    await require_services()
-    database_url = await create_postgres_database("fairlx_system")
-    await asyncio.to_thread(upgrade, database_url)
-    prefix = f"{tmp_path.name}:"
-    try:
-        yield clean_environment(
-            FAIRLX_DATA_DIR=str(tmp_path / "var"),
-            FAIRLX_DATABASE_URL=database_url,
-            FAIRLX_REDIS_URL=redis_url(),
-            FAIRLX_REDIS_PREFIX=prefix,
-            FAIRLX_SECRET_KEY="system-test-secret",
-            FAIRLX_DISPATCHER="off",
-            FAIRLX_JOB_POLL_SECONDS="600",
-            FAIRLX_LOG_FORMAT="json",
-        )
-    finally:
-        await drop_postgres_database(database_url)
-        await delete_redis_prefix(prefix)
 
 
 async def queue_job(database_url: str, kind: str) -> None:

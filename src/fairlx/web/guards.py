@@ -48,7 +48,11 @@ def redirect(request: Request, url: str) -> Response:
 
 
 def requested_path(request: Request) -> str:
-    return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    """Where to come back after signing in: the page itself for a navigation; for a form posted by
+    htmx, the page the form was on (htmx names it), never the form's own address."""
+    if request.method in ("GET", "HEAD"):
+        return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return urlsplit(request.headers.get("hx-current-url", HOME_PATH)).path or HOME_PATH
 
 
 async def page_actor(request: Request, actor: MaybeActor) -> Actor:
@@ -63,10 +67,9 @@ declare(page_actor, Declaration(Requirement.SIGNED_IN))
 async def page_actor_outside_transaction(
     request: Request, actor: Annotated[Actor | None, Depends(actor_outside_transaction)]
 ) -> Actor:
-    """`PageActor` for routes that hold no transaction; a signed-out visitor returns to the page the
-    form was on (htmx names it), not to the form's own address."""
+    """`PageActor` for routes that hold no transaction."""
     if actor is None:
-        raise SignInRequired(urlsplit(request.headers.get("hx-current-url", HOME_PATH)).path or HOME_PATH)
+        raise SignInRequired(requested_path(request))
     return actor
 
 
