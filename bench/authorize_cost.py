@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from tests.support.tenancy import SIGNED_IN_PERSONAS, World, write_world
+from tests.support.tenancy import BYSTANDER, SIGNED_IN_PERSONAS, World, write_world
 
 from bench.harness import REPO_ROOT, BenchmarkResult, write_results
 from fairlx.auth.models import User
@@ -55,7 +55,9 @@ async def _run(folder: Path) -> BenchmarkResult:
 
 async def _users(infra: Infrastructure) -> dict[str, uuid.UUID]:
     async with infra.db.unit_of_work() as db:
-        users = {persona: User(email=f"{persona}@example.com", name=persona) for persona in SIGNED_IN_PERSONAS}
+        users = {
+            persona: User(email=f"{persona}@example.com", name=persona) for persona in (*SIGNED_IN_PERSONAS, BYSTANDER)
+        }
         db.add_all(users.values())
         await db.flush()
         return {persona: user.id for persona, user in users.items()}

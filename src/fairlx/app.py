@@ -31,18 +31,28 @@ from fairlx.middleware.telemetry import TelemetryMiddleware
 from fairlx.middleware.unhandled_errors import UnhandledErrorMiddleware
 from fairlx.oauth.api import router as oauth_router
 from fairlx.oauth.pages import router as oauth_pages_router
+from fairlx.orgs.api import router as orgs_router
+from fairlx.orgs.pages import router as orgs_pages_router
 from fairlx.profiles.api import AVATAR_UPLOAD_PATH, UPLOAD_BODY_LIMIT
 from fairlx.profiles.api import router as profiles_router
 from fairlx.profiles.pages import AVATAR_PAGE_PATH
 from fairlx.profiles.pages import router as profiles_pages_router
+from fairlx.programs.api import router as programs_router
+from fairlx.programs.pages import router as programs_pages_router
+from fairlx.projects.api import router as projects_router
+from fairlx.projects.pages import router as projects_pages_router
 from fairlx.rbac.api import router as rbac_router
 from fairlx.settings import Settings
+from fairlx.spaces.api import router as spaces_router
+from fairlx.spaces.pages import router as spaces_pages_router
 from fairlx.system.api import router as system_router
 from fairlx.twofactor.api import router as twofactor_router
 from fairlx.twofactor.pages import router as twofactor_pages_router
 from fairlx.web.assets import static_files
 from fairlx.web.guards import install_sign_in_redirect
 from fairlx.web.pages import router as web_router
+from fairlx.workspaces.api import router as workspaces_router
+from fairlx.workspaces.pages import router as workspaces_pages_router
 
 log = structlog.get_logger(__name__)
 
@@ -78,6 +88,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(oauth_router)
     app.include_router(oauth_pages_router)
     app.include_router(rbac_router)
+    app.include_router(programs_router)
+    app.include_router(programs_pages_router)
+    app.include_router(spaces_router)
+    app.include_router(spaces_pages_router)
+    app.include_router(projects_router)
+    app.include_router(projects_pages_router)
+    app.include_router(workspaces_router)
+    app.include_router(workspaces_pages_router)
+    app.include_router(orgs_router)
+    app.include_router(orgs_pages_router)
     app.include_router(web_router)
     app.mount("/static", static_files(), name="static")
     _install_middleware(app, settings)

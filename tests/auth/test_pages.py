@@ -117,8 +117,13 @@ async def test_onboarding_routes_to_home(api: httpx.AsyncClient, account: Accoun
     assert "How will you use" in page.text
     chosen = await api.post("/onboarding", data={"account_type": "PERSONAL"}, headers=HTMX)
     assert chosen.headers["hx-redirect"] == "/home"
+    without_workspace = await api.get("/home")
+    assert without_workspace.headers["location"] == "/onboarding/workspace"
+    created = await api.post("/onboarding/workspace", data={"workspace_name": "Ada's lab"}, headers=HTMX)
+    assert created.status_code == 204, created.text
     home = await api.get("/home")
     assert home.status_code == 200
+    assert "Ada&#39;s lab" in home.text
     assert "Welcome, Ada" in home.text
     assert 'hx-post="/sign-out"' in home.text  # the account menu
 

@@ -68,7 +68,9 @@ async def test_sign_up_confirm_two_factor_avatar_and_sign_out(
     await page.get_by_role("button", name="Confirm email address").click()
     await expect(page.get_by_role("heading", name="How will you use Fairlx?")).to_be_visible()
     await page.get_by_role("button", name="Continue").click()
-    await expect(page.get_by_role("heading", name="Welcome, Margaret")).to_be_visible()
+    await page.get_by_label("Workspace name").fill("Apollo")
+    await page.get_by_role("button", name="Create workspace").click()
+    await expect(page.get_by_role("heading", name="Apollo")).to_be_visible()
     await sign_out(page)
 
     await sign_in(page, server_url)

@@ -135,8 +135,9 @@ async def test_the_program_page_shows_the_whole_program(today: date, team: Team,
     assert "SEC" in text
     assert "Vera Viewer" in text
     assert "Olivia Owner" in text
-    for form in ("/edit", "/milestones", "/delete", "/projects", "/members"):
+    for form in ("/edit", "/milestones", "/projects", "/members"):
         assert f'hx-post="/programs/{program["id"]}{form}' in text
+    assert f'hx-delete="/programs/{program["id"]}"' in text
 
     viewer = await team.viewer.client.get(page_url)
     assert viewer.status_code == 200
@@ -263,7 +264,7 @@ async def test_details_projects_and_members_change_from_the_page(team: Team, inf
     assert toast_of(removed) == "Member removed"
     assert f'data-member-id="{team.viewer.id}"' not in removed.text
 
-    deleted = await owner.post(f"{page}/delete", headers=HTMX)
+    deleted = await owner.delete(page, headers=HTMX)
     assert deleted.status_code == 204
     assert deleted.headers["hx-redirect"] == f"/workspaces/{team.workspace_id}/programs"
     assert (await owner.get(page, headers=BROWSER)).status_code == 404
@@ -282,7 +283,7 @@ async def test_page_forms_have_the_api_guards(team: Team, infra: Infrastructure)
     assert (await team.editor.client.post(f"{page}/milestones", data=milestone, headers=HTMX)).status_code == 200
     assert (await team.editor.client.post(f"{page}/edit", data={"name": "Mine"}, headers=HTMX)).status_code == 403
     assert (await team.viewer.client.post(f"{page}/milestones", data=milestone, headers=HTMX)).status_code == 403
-    assert (await team.viewer.client.post(f"{page}/delete", headers=HTMX)).status_code == 403
+    assert (await team.viewer.client.delete(page, headers=HTMX)).status_code == 403
     assert (await team.outsider.client.post(f"{page}/milestones", data=milestone, headers=HTMX)).status_code == 404
     signed_out = await team.anonymous.post(f"{page}/milestones", data=milestone, headers=HTMX)
     assert signed_out.status_code == 204

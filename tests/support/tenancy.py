@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from fairlx.core.infrastructure import Infrastructure
 from fairlx.orgs.models import (
@@ -75,6 +76,9 @@ SIGNED_IN_PERSONAS = (
     "non_member",
     "other_tenant",
 )
+# Someone in every group, but no persona: routes that remove a member or delete a group act on them,
+# so the personas' standing stays as the expectations describe.
+BYSTANDER = "bystander"
 
 
 @dataclass
@@ -87,6 +91,8 @@ class World:
     milestone: Milestone
     team: ProjectTeam
     department: Department
+    bystander_team: ProjectTeam
+    bystander_department: Department
     member_role: ProjectRole
     other_organization: Organization
     other_workspace: Workspace
@@ -102,10 +108,10 @@ class World:
             "project_id": self.project.id,
             "program_id": self.program.id,
             "milestone_id": self.milestone.id,
-            "team_id": self.team.id,
-            "department_id": self.department.id,
+            "team_id": self.bystander_team.id,
+            "department_id": self.bystander_department.id,
             "role_id": self.member_role.id,
-            "user_id": self.users["project_member"],
+            "user_id": self.users[BYSTANDER],
         }
 
 
@@ -114,7 +120,7 @@ async def tenant_world(app: FastAPI, settings: Settings, infra: Infrastructure, 
     clients: dict[str, httpx.AsyncClient] = {}
     try:
         users = {}
-        for number, persona in enumerate(SIGNED_IN_PERSONAS, start=2):
+        for number, persona in enumerate((*SIGNED_IN_PERSONAS, BYSTANDER), start=2):
             transport = httpx.ASGITransport(app=app, client=(f"127.0.1.{number}", 50000))
             client = httpx.AsyncClient(transport=transport, base_url="http://testserver")
             clients[persona] = client
@@ -216,17 +222,40 @@ async def write_world(infra: Infrastructure, users: dict[str, uuid.UUID]) -> Wor
                 workspace_id=workspace.id, program_id=program.id, user_id=users["project_owner"], role=ProgramRole.LEAD
             )
         )
-    return World(
-        organization=org,
-        workspace=workspace,
-        space=space,
-        project=project,
-        program=program,
-        milestone=milestone,
-        team=team,
-        department=department,
-        member_role=roles["MEMBER"],
-        other_organization=other_org,
-        other_workspace=other_workspace,
-        users=users,
+        bystander_team = ProjectTeam(workspace_id=workspace.id, project_id=project.id, name="Bystanders")
+        db.add(bystander_team)
+        await db.flush()
+        world = World(
+            organization=org,
+            workspace=workspace,
+            space=space,
+            project=project,
+            program=program,
+            milestone=milestone,
+            team=team,
+            department=department,
+            bystander_team=bystander_team,
+            bystander_department=plain,
+            member_role=roles["MEMBER"],
+            other_organization=other_org,
+            other_workspace=other_workspace,
+            users=users,
+        )
+        await add_bystander(db, world, users[BYSTANDER], roles["VIEWER"])
+    return world
+
+
+async def add_bystander(db: AsyncSession, world: World, user_id: uuid.UUID, viewer_role: ProjectRole) -> None:
+    """The bystander joins every group of the world, each with the least role."""
+    org, workspace = world.organization.id, world.workspace.id
+    db.add(OrgMember(organization_id=org, user_id=user_id, role=OrgRole.MEMBER, status=MemberStatus.ACTIVE))
+    db.add(DepartmentMember(department_id=world.bystander_department.id, user_id=user_id, organization_id=org))
+    db.add(WorkspaceMember(workspace_id=workspace, user_id=user_id, role=WorkspaceRole.WS_VIEWER))
+    db.add(SpaceMember(workspace_id=workspace, space_id=world.space.id, user_id=user_id, role=SpaceRole.VIEWER))
+    db.add(ProjectMember(workspace_id=workspace, project_id=world.project.id, user_id=user_id, role_id=viewer_role.id))
+    db.add(
+        ProjectTeamMember(
+            team_id=world.bystander_team.id, user_id=user_id, workspace_id=workspace, project_id=world.project.id
+        )
     )
+    db.add(ProgramMember(workspace_id=workspace, program_id=world.program.id, user_id=user_id, role=ProgramRole.VIEWER))

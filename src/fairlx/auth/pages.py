@@ -35,6 +35,8 @@ from fairlx.rbac.guard import Anyone
 from fairlx.web.forms import handle_form
 from fairlx.web.guards import HOME_PATH, PageActor, redirect, safe_return_to
 from fairlx.web.templating import render
+from fairlx.workspaces import service as workspaces_service
+from fairlx.workspaces.pages import ONBOARDING_WORKSPACE_PATH
 
 router = APIRouter(include_in_schema=False)
 
@@ -238,12 +240,15 @@ async def choose_account_type(request: Request, actor: PageActor, db: Db, infra:
 
 
 @router.get("/home", response_class=HTMLResponse)
-async def home(request: Request, actor: PageActor) -> Response:
+async def home(request: Request, actor: PageActor, db: Db, infra: Infra) -> Response:
     if actor.lifecycle is Lifecycle.ONBOARDING:
         return RedirectResponse(ONBOARDING_PATH, status_code=303)
     if actor.lifecycle is Lifecycle.MUST_RESET_PASSWORD:
         return RedirectResponse("/settings/security?required=1", status_code=303)
-    return render(request, "auth/home.html")
+    state = await workspaces_service.home_state(db, infra.cache, actor)
+    if state.needs_onboarding:
+        return RedirectResponse(ONBOARDING_WORKSPACE_PATH, status_code=303)
+    return render(request, "auth/home.html", {"workspaces": state.workspaces})
 
 
 # --- account settings --------------------------------------------------------------------------

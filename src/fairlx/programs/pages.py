@@ -202,7 +202,7 @@ async def edit_program(request: Request, program: ProgramEditor, actor: PageActo
     return await respond(request, program, "details", action, db=db, infra=infra, actor=actor)
 
 
-@router.post("/programs/{program_id}/delete")
+@router.delete("/programs/{program_id}")
 async def delete_program(
     request: Request,
     program: Annotated[Program, Authorized(P.PROGRAM_DELETE, Program, "program_id")],

@@ -84,12 +84,23 @@ async def handle_form(
 ) -> Response:
     """Parse the posted form as `model` and `act` on it; on bad input or a refusal, answer 422 with
     `template` re-rendered around what was typed (`values`) and the messages (`errors`), which htmx
-    swaps in place of the form."""
+    swaps in place of the form. `act` runs inside a savepoint: a refusal undoes only what it wrote, so
+    rows loaded before (the page's context) stay usable."""
     values = await form_values(request)
     try:
-        return await act(parse_form(model, values, checkboxes))
+        parsed = parse_form(model, values, checkboxes)
     except FormErrors as invalid:
         errors = invalid
-    except AppError as error:
-        errors = await refused(db, error)
+    else:
+        savepoint = await db.begin_nested()
+        try:
+            response = await act(parsed)
+        except AppError as error:
+            if savepoint.is_active:  # a service that kept its work (`commit_then_raise`) ended it already
+                await savepoint.rollback()
+            errors = FormErrors.of(error)
+        else:
+            if savepoint.is_active:
+                await savepoint.commit()
+            return response
     return render(request, template, {**(context or {}), "values": values, "errors": errors}, status_code=422)

@@ -56,7 +56,7 @@ def field_error(errors: Any, name: str) -> str | None:
 def build_environment(manifest: AssetManifest | None = None) -> jinja2.Environment:
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(folder) for folder in template_folders()]),
-        autoescape=True,
+        autoescape=jinja2.select_autoescape(disabled_extensions=("txt",), default=True),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
