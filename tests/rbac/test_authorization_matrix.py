@@ -36,7 +36,7 @@ PATH_PARAMETER = re.compile(r"{([a-z_]+)(?::[a-z]+)?}")
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 ORDER = {"GET": 0, "HEAD": 0, "POST": 1, "PUT": 1, "PATCH": 1, "DELETE": 2}
 # Deleting a resource itself runs after every other route, the widest last.
-SELF_DELETION_ORDER = {Project: 3, Space: 3, Program: 3, Workspace: 4, Organization: 5}
+SELF_DELETION_ORDER: dict[type[Any] | None, int] = {Project: 3, Space: 3, Program: 3, Workspace: 4, Organization: 5}
 LEAVING = 6
 
 
