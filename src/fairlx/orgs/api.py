@@ -12,11 +12,11 @@ from fastapi import APIRouter, Query, Response
 
 from fairlx.auth.api import sign_in_answer
 from fairlx.auth.schemas import SignedInOut, TwoFactorChallengeOut
+from fairlx.core.pagination import CursorParam, Limit
 from fairlx.dependencies import Client, Ctx, Db, Infra
 from fairlx.orgs import service
 from fairlx.orgs.models import Organization
 from fairlx.orgs.schemas import (
-    MAX_PAGE,
     AuditActor,
     AuditEntryOut,
     AuditPage,
@@ -55,8 +55,6 @@ from fairlx.rbac.permissions import Permission
 router = APIRouter(prefix="/api/v1/organizations", tags=["organizations"])
 
 P = Permission
-Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
-Cursor = Annotated[str | None, Query(max_length=200)]
 OrgViewer = Annotated[Organization, Authorized(P.ORG_VIEW, Organization, "organization_id")]
 OrgSettings = Annotated[Organization, Authorized(P.ORG_SETTINGS_MANAGE, Organization, "organization_id")]
 OrgOwner = Annotated[Organization, Authorized(P.ORG_DELETE, Organization, "organization_id")]
@@ -147,7 +145,7 @@ async def create_organization(body: OrganizationCreate, ctx: Ctx) -> Organizatio
 
 
 @router.get("")
-async def list_organizations(ctx: Ctx, limit: Limit = 50, cursor: Cursor = None) -> OrganizationPage:
+async def list_organizations(ctx: Ctx, limit: Limit = 50, cursor: CursorParam = None) -> OrganizationPage:
     page = await service.list_organizations(ctx.db, ctx.actor, limit=limit, cursor=cursor)
     items = [
         OrganizationSummary(
@@ -214,7 +212,7 @@ async def restore_organization(organization_id: uuid.UUID, ctx: Ctx) -> Organiza
 
 
 @router.get("/{organization_id}/members")
-async def list_members(org: MembersViewer, ctx: Ctx, limit: Limit = 50, cursor: Cursor = None) -> MemberPage:
+async def list_members(org: MembersViewer, ctx: Ctx, limit: Limit = 50, cursor: CursorParam = None) -> MemberPage:
     page = await service.list_members(ctx.db, org, limit=limit, cursor=cursor)
     return MemberPage(items=[member_out(row) for row in page.items], next_cursor=page.next_cursor)
 
@@ -293,7 +291,9 @@ async def set_member_permissions(
 
 
 @router.get("/{organization_id}/departments")
-async def list_departments(org: MembersViewer, ctx: Ctx, limit: Limit = 50, cursor: Cursor = None) -> DepartmentPage:
+async def list_departments(
+    org: MembersViewer, ctx: Ctx, limit: Limit = 50, cursor: CursorParam = None
+) -> DepartmentPage:
     page = await service.list_departments(ctx.db, org, limit=limit, cursor=cursor)
     return DepartmentPage(items=[department_out(row) for row in page.items], next_cursor=page.next_cursor)
 
@@ -326,7 +326,7 @@ async def update_department(
 
 @router.get("/{organization_id}/departments/{department_id}/members")
 async def list_department_members(
-    org: MembersViewer, department_id: uuid.UUID, ctx: Ctx, limit: Limit = 50, cursor: Cursor = None
+    org: MembersViewer, department_id: uuid.UUID, ctx: Ctx, limit: Limit = 50, cursor: CursorParam = None
 ) -> DepartmentMemberPage:
     department = await service.get_department(ctx.db, org, department_id)
     page = await service.list_department_members(ctx.db, department, limit=limit, cursor=cursor)
@@ -391,7 +391,7 @@ async def audit_log(
     since: datetime | None = None,
     until: datetime | None = None,
     limit: Limit = 50,
-    cursor: Cursor = None,
+    cursor: CursorParam = None,
 ) -> AuditPage:
     filters = AuditFilters(action=action, actor_id=actor_id, target_type=target_type, since=since, until=until)
     page = await service.audit_log(ctx.db, org, filters, limit=limit, cursor=cursor)

@@ -27,7 +27,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Generic, TypeVar, TypeVarTuple
+from typing import Any, TypeVar, TypeVarTuple
 
 from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,6 +42,7 @@ from fairlx.auth.sessions import ClientInfo
 from fairlx.core.clock import utcnow
 from fairlx.core.errors import Conflict, Forbidden, Invalid, NotFound
 from fairlx.core.infrastructure import Infrastructure
+from fairlx.core.pagination import Page
 from fairlx.core.ratelimit import Preset
 from fairlx.middleware.rate_limit import spend_budget
 from fairlx.orgs.audit import OrgAction, record_org_audit
@@ -87,12 +88,6 @@ Columns = TypeVarTuple("Columns")
 
 
 # --- pages of rows ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Page(Generic[Row]):
-    items: list[Row]
-    next_cursor: str | None
 
 
 def encode_cursor(moment: datetime, row_id: uuid.UUID) -> str:

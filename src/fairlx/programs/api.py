@@ -6,15 +6,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from fairlx.auth.schemas import avatar_url
+from fairlx.core.pagination import DEFAULT_LIMIT, CursorParam, Limit
 from fairlx.dependencies import Ctx
 from fairlx.programs import service
 from fairlx.programs.models import Milestone, Program
 from fairlx.programs.schemas import (
-    DEFAULT_PAGE,
-    MAX_PAGE,
     MemberAdd,
     MemberList,
     MemberOut,
@@ -79,8 +78,8 @@ def milestones_out(milestones: list[Milestone]) -> MilestoneList:
 async def list_programs(
     workspace: Annotated[Workspace, Authorized(P.WORKSPACE_VIEW, Workspace, "workspace_id")],
     ctx: Ctx,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
-    cursor: str | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: CursorParam = None,
 ) -> ProgramList:
     page = await service.list_programs(
         ctx.db, ctx.infra.cache, ctx.actor.user_id, workspace.id, limit=limit, cursor=cursor

@@ -23,6 +23,7 @@ from fairlx.auth.models import User
 from fairlx.core.cache import Cache
 from fairlx.core.clock import utcnow
 from fairlx.core.errors import Conflict, Forbidden, Invalid, NotFound
+from fairlx.core.pagination import Page, id_cursor, last_id
 from fairlx.programs.models import Milestone, MilestoneStatus, Program, ProgramMember, ProgramRole
 from fairlx.programs.schemas import (
     MAX_MILESTONES,
@@ -63,12 +64,6 @@ class ProgramView:
 
 
 @dataclass(frozen=True)
-class ProgramPage:
-    items: list[ProgramView]
-    next_cursor: str | None
-
-
-@dataclass(frozen=True)
 class MemberView:
     user_id: uuid.UUID
     name: str
@@ -101,7 +96,7 @@ class ProgramsPageData:
     """What the workspace's programs page shows."""
 
     workspace: Workspace
-    page: ProgramPage
+    page: Page[ProgramView]
     leads: dict[uuid.UUID, str]  # lead id -> name
     people: list[Person]  # workspace members, to choose a lead
     can_create: bool
@@ -135,20 +130,20 @@ async def list_programs(
     *,
     limit: int,
     cursor: str | None = None,
-) -> ProgramPage:
+) -> Page[ProgramView]:
     """The workspace's programs the caller may see, oldest first, `limit` at a time."""
     access = await _access(db, cache, user_id, workspace_id)
     query = select(Program).where(Program.workspace_id == workspace_id).order_by(Program.id).limit(limit + 1)
     if cursor is not None:
-        query = query.where(Program.id > _parse_cursor(cursor))
+        query = query.where(Program.id > last_id(cursor))
     if access.role is None:  # seeing the workspace from the organization: only their own programs
         query = query.where(Program.id.in_(list(access.programs)))
     rows = list(await db.scalars(query))
-    next_cursor = str(rows[limit - 1].id) if len(rows) > limit else None
+    next_cursor = id_cursor(rows[limit - 1].id) if len(rows) > limit else None
     rows = rows[:limit]
     stats = await _stats(db, access, [row.id for row in rows])
     items = [ProgramView(row, stats.get(row.id, ProgramStats()), access.program_keys(row.id)) for row in rows]
-    return ProgramPage(items, next_cursor)
+    return Page(items, next_cursor)
 
 
 async def program_view(db: AsyncSession, cache: Cache, user_id: uuid.UUID, program: Program) -> ProgramView:
@@ -605,10 +600,3 @@ async def _stats(
 def _check_dates(start: date | None, end: date | None) -> None:
     if start is not None and end is not None and end < start:
         raise Invalid("dates_out_of_order", field="end_date", detail="The end date cannot be before the start date.")
-
-
-def _parse_cursor(cursor: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(cursor)
-    except ValueError:
-        raise Invalid("cursor_invalid", field="cursor", detail="This cursor is not one we gave out.") from None

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from fairlx.core.pagination import DEFAULT_LIMIT, CursorParam, Limit
 from fairlx.dependencies import Ctx
 from fairlx.projects import service
 from fairlx.projects.models import Project
@@ -39,7 +40,6 @@ from fairlx.projects.schemas import (
 from fairlx.projects.service import MemberRow, RoleRow, TeamMemberRow, TeamRow, project_snapshot
 from fairlx.rbac.guard import Authorized
 from fairlx.rbac.permissions import Permission
-from fairlx.spaces.paging import DEFAULT_LIMIT, CursorParam, Limit
 from fairlx.workspaces.models import Workspace
 
 router = APIRouter(prefix="/api/v1", tags=["projects"])

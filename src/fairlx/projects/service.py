@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fairlx.auth.models import User
 from fairlx.core.cache import Cache
 from fairlx.core.errors import Conflict, Forbidden, Invalid, NotFound
+from fairlx.core.pagination import Page, after, after_id, page_of
 from fairlx.projects.models import (
     Project,
     ProjectGrant,
@@ -37,7 +38,6 @@ from fairlx.rbac.authorize import authorize, permissions_on
 from fairlx.rbac.permissions import PROJECT_DEFAULT_ROLES, PROJECT_OWNER_ROLE, Permission, Scope, in_scope
 from fairlx.rbac.resolver import workspace_access_changed
 from fairlx.spaces.models import Space
-from fairlx.spaces.paging import Page, after, after_id, page_of
 from fairlx.spaces.service import (
     MAX_PAGE,
     MAX_PEOPLE,

@@ -7,12 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from fairlx.core.pagination import DEFAULT_LIMIT, CursorParam, Limit
 from fairlx.dependencies import Ctx
 from fairlx.rbac.guard import Authorized
 from fairlx.rbac.permissions import Permission
 from fairlx.spaces import service
 from fairlx.spaces.models import Space
-from fairlx.spaces.paging import DEFAULT_LIMIT, CursorParam, Limit
 from fairlx.spaces.schemas import (
     SpaceCreate,
     SpaceList,

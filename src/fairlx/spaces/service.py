@@ -17,13 +17,13 @@ from fairlx.auth.models import User
 from fairlx.core.cache import Cache
 from fairlx.core.clock import utcnow
 from fairlx.core.errors import Conflict, Invalid, NotFound
+from fairlx.core.pagination import Page, after, after_id, page_of
 from fairlx.projects.models import Project
 from fairlx.rbac.access import WorkspaceAccess
 from fairlx.rbac.authorize import permissions_on
 from fairlx.rbac.permissions import Permission
 from fairlx.rbac.resolver import workspace_access, workspace_access_changed
 from fairlx.spaces.models import Space, SpaceMember, SpaceRole, SpaceVisibility
-from fairlx.spaces.paging import Page, after, after_id, page_of
 from fairlx.spaces.schemas import SpaceCreate, SpaceOut
 from fairlx.workspaces.models import Workspace, WorkspaceMember
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
+from fairlx.core.pagination import DEFAULT_LIMIT, CursorParam, Limit
 from fairlx.dependencies import Ctx, Db
 from fairlx.rbac.guard import Anyone, Authorized
 from fairlx.rbac.permissions import Permission
@@ -33,8 +34,6 @@ from fairlx.workspaces.schemas import (
 P = Permission
 router = APIRouter(prefix="/api/v1", tags=["workspaces"])
 
-Limit = Annotated[int, Query(ge=1, le=service.MAX_PAGE)]
-Cursor = Annotated[str | None, Query(max_length=64)]
 Viewable = Annotated[Workspace, Authorized(P.WORKSPACE_VIEW, Workspace, "workspace_id")]
 Configurable = Annotated[Workspace, Authorized(P.WORKSPACE_SETTINGS_MANAGE, Workspace, "workspace_id")]
 Deletable = Annotated[Workspace, Authorized(P.WORKSPACE_DELETE, Workspace, "workspace_id")]
@@ -54,7 +53,7 @@ async def create_workspace(body: WorkspaceCreate, ctx: Ctx) -> WorkspaceOut:
 
 
 @router.get("/workspaces")
-async def list_workspaces(ctx: Ctx, limit: Limit = service.DEFAULT_PAGE, cursor: Cursor = None) -> WorkspaceList:
+async def list_workspaces(ctx: Ctx, limit: Limit = DEFAULT_LIMIT, cursor: CursorParam = None) -> WorkspaceList:
     return WorkspaceList.of(await service.visible_workspaces(ctx.db, ctx.actor.user_id, limit=limit, cursor=cursor))
 
 
@@ -97,7 +96,7 @@ async def delete_workspace(workspace: Deletable, ctx: Ctx) -> None:
 
 @router.get("/workspaces/{workspace_id}/members")
 async def list_members(
-    workspace: Viewable, db: Db, limit: Limit = service.MAX_PAGE, cursor: Cursor = None
+    workspace: Viewable, db: Db, limit: Limit = service.MAX_PAGE, cursor: CursorParam = None
 ) -> MemberList:
     return MemberList.of(await service.list_members(db, workspace, limit=limit, cursor=cursor))
 
@@ -149,7 +148,7 @@ async def invite(workspace: Manageable, body: InvitationCreate, ctx: Ctx) -> Inv
 
 @router.get("/workspaces/{workspace_id}/invitations")
 async def list_invitations(
-    workspace: Manageable, db: Db, limit: Limit = service.MAX_PAGE, cursor: Cursor = None
+    workspace: Manageable, db: Db, limit: Limit = service.MAX_PAGE, cursor: CursorParam = None
 ) -> InvitationList:
     return InvitationList.of(await service.pending_invitations(db, workspace, limit=limit, cursor=cursor))
 

@@ -9,9 +9,10 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, EmailStr, StringConstraints
 
 from fairlx.auth.schemas import avatar_url
+from fairlx.core.pagination import Page
 from fairlx.orgs.schemas import OrgSize
 from fairlx.workspaces.models import InvitationStatus, UiMode, WorkspaceKind, WorkspaceRole
-from fairlx.workspaces.service import InvitationView, JoinPreview, MemberView, Page, WorkspaceView
+from fairlx.workspaces.service import InvitationView, JoinPreview, MemberView, WorkspaceView
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 

@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Generic, Literal, TypeVar
+from typing import Literal, TypeVar
 
 from sqlalchemy import Select, and_, delete, func, or_, select, union, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,6 +33,7 @@ from fairlx.core.cache import Cache
 from fairlx.core.clock import utcnow
 from fairlx.core.errors import Conflict, Forbidden, Invalid, NotFound
 from fairlx.core.infrastructure import Infrastructure
+from fairlx.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, id_cursor, last_id
 from fairlx.core.ratelimit import Preset
 from fairlx.core.security.tokens import new_token, token_digest
 from fairlx.middleware.rate_limit import spend_budget
@@ -74,8 +75,8 @@ INVITE_CODE_LENGTH = 6
 INVITE_CODE_ATTEMPTS = 20
 INVITATION_LIFETIME = timedelta(days=7)
 JOIN_ROLE = WorkspaceRole.WS_EDITOR
-DEFAULT_PAGE = 50
-MAX_PAGE = 200
+DEFAULT_PAGE = DEFAULT_LIMIT
+MAX_PAGE = MAX_LIMIT
 FEATURES = ("spaces", "programs", "teams", "custom_fields", "workflows", "time_tracking")
 SIMPLE_MODE_FEATURES = frozenset({"time_tracking"})  # what SIMPLE mode keeps (inventory §13)
 ROLE_LABELS = {
@@ -88,12 +89,6 @@ ORG_ROLES_SEEING_EVERY_WORKSPACE = (OrgRole.OWNER, OrgRole.ADMIN, OrgRole.MODERA
 
 
 # --- views ------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    items: list[T]
-    next_cursor: str | None
 
 
 @dataclass(frozen=True)
@@ -181,18 +176,9 @@ def role_label(role: WorkspaceRole | str | None) -> str:
 # --- pagination -------------------------------------------------------------------------------------
 
 
-def _after(cursor: str | None) -> uuid.UUID | None:
-    if not cursor:
-        return None
-    try:
-        return uuid.UUID(cursor)
-    except ValueError:
-        raise Invalid("cursor_invalid", field="cursor", detail="This cursor is not one a list returned.") from None
-
-
-def _page(rows: Sequence[T], limit: int, last_id: uuid.UUID | None) -> Page[T]:
+def _page(rows: Sequence[T], limit: int, last: uuid.UUID | None) -> Page[T]:
     items = list(rows[:limit])
-    return Page(items, str(last_id) if len(rows) > limit and last_id is not None else None)
+    return Page(items, id_cursor(last) if len(rows) > limit and last is not None else None)
 
 
 def _limit(limit: int) -> int:
@@ -222,7 +208,7 @@ async def visible_workspaces(
     where their role (OWNER, ADMIN, MODERATOR) or `org.workspace.assign` lets them in. Two statements,
     whatever the number of workspaces; the same rules as `authorize` (rbac.access) decide the role."""
     limit = _limit(limit)
-    after = _after(cursor)
+    after = last_id(cursor)
     assigner = Workspace.organization_id.in_(_assigning_orgs(user_id))
     query = (
         select(Workspace, WorkspaceMember.role, OrgMember.role, Organization.name, assigner)
@@ -472,7 +458,7 @@ async def list_members(
     db: AsyncSession, workspace: Workspace, *, limit: int = MAX_PAGE, cursor: str | None = None
 ) -> Page[MemberView]:
     limit = _limit(limit)
-    after = _after(cursor)
+    after = last_id(cursor)
     query = (
         select(WorkspaceMember, User)
         .join(User, User.id == WorkspaceMember.user_id)
@@ -874,7 +860,7 @@ async def pending_invitations(
     db: AsyncSession, workspace: Workspace, *, limit: int = MAX_PAGE, cursor: str | None = None
 ) -> Page[InvitationView]:
     limit = _limit(limit)
-    after = _after(cursor)
+    after = last_id(cursor)
     query = (
         select(Invitation, User.name)
         .outerjoin(User, User.id == Invitation.invited_by)

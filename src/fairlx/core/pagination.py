@@ -1,5 +1,6 @@
-"""Keyset pagination for the spaces and projects lists: `?limit=&cursor=`, where the cursor is the
-sort value and id of the last row of the previous page, opaque to clients."""
+"""Keyset pagination for every list: `?limit=&cursor=` (at most 200 rows a page), answered as
+`{items, next_cursor}`. The cursor is the sort value and id of the last row of the previous page,
+opaque to clients; a cursor we did not give out is a 422 naming `cursor`."""
 
 from __future__ import annotations
 
@@ -63,10 +64,21 @@ def after(
 
 def after_id(cursor: str | None, id_column: InstrumentedAttribute[uuid.UUID]) -> ColumnElement[bool] | None:
     """The condition selecting rows after the cursor in id order (ids are time-ordered)."""
-    if cursor is None:
+    last = last_id(cursor)
+    return None if last is None else id_column > last
+
+
+def last_id(cursor: str | None) -> uuid.UUID | None:
+    """The id a cursor of an id-ordered list carries (None on the first page)."""
+    if not cursor:
         return None
     _, row_id = decode_cursor(cursor, int)
-    return id_column > row_id
+    return row_id
+
+
+def id_cursor(row_id: uuid.UUID) -> str:
+    """The cursor after `row_id` in an id-ordered list."""
+    return encode_cursor(0, row_id)
 
 
 def page_of(rows: Sequence[Row], limit: int, key: Any) -> Page[Row]:
