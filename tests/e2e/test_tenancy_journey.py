@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from email.message import EmailMessage
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,7 +17,7 @@ from playwright.async_api import Browser, Page, expect
 from fairlx.auth.sessions import SESSION_COOKIE
 from fairlx.settings import Settings
 from tests.e2e.conftest import BrowserLog
-from tests.support.accounts import sign_up, text_of, use_session
+from tests.support.accounts import Mailbox, sign_up, text_of, use_session
 from tests.support.servers import SmtpServer
 
 pytestmark = pytest.mark.browser
@@ -38,12 +39,23 @@ async def signed_in_page(browser: Browser, server_url: str, client: httpx.AsyncC
     return await context.new_page()
 
 
-async def invitation_path(smtp: SmtpServer, drain: Callable[..., Any]) -> str:
-    await drain()
-    [mail] = [captured.message for captured in smtp.messages if TEAMMATE in captured.recipients]
-    found = INVITATION_LINK.search(text_of(mail))
-    assert found, text_of(mail)
-    return urlsplit(found.group(0)).path
+def smtp_mailbox(smtp: SmtpServer, drain: Callable[..., Any]) -> Mailbox:
+    """The newest mail to an address among those the SMTP server received."""
+
+    async def newest(address: str) -> EmailMessage:
+        await drain()
+        received = [captured.message for captured in smtp.messages if address in captured.recipients]
+        assert received, f"no mail to {address}"
+        return received[-1]
+
+    return newest
+
+
+def invitation_path(smtp: SmtpServer) -> str:
+    received = [text_of(captured.message) for captured in smtp.messages if TEAMMATE in captured.recipients]
+    links = [found.group(0) for text in received if (found := INVITATION_LINK.search(text))]
+    assert links, received
+    return urlsplit(links[0]).path
 
 
 @pytest.mark.usefixtures("smtp")
@@ -58,7 +70,8 @@ async def test_owner_sets_up_an_org_and_a_teammate_joins_by_email(  # noqa: PLR0
     drain: Callable[..., Any],
     browser_log: BrowserLog,
 ) -> None:
-    await sign_up(api, settings, drain, "dorothy@example.com", name="Dorothy Vaughan")
+    mailbox = smtp_mailbox(smtp_capture, drain)
+    await sign_up(api, settings, drain, "dorothy@example.com", name="Dorothy Vaughan", mailbox=mailbox)
     await api.post("/api/v1/auth/onboarding", json={"account_type": "ORG"})
     await page.context.add_cookies([{"name": SESSION_COOKIE, "value": api.cookies[SESSION_COOKIE], "url": server_url}])
 
@@ -66,7 +79,8 @@ async def test_owner_sets_up_an_org_and_a_teammate_joins_by_email(  # noqa: PLR0
     await page.get_by_label("Organization name").fill("Langley")
     await page.get_by_label("Workspace name").fill("Flight Research")
     await page.get_by_role("button", name="Create workspace").click()
-    await expect(page.get_by_role("heading", name="Flight Research")).to_be_visible()
+    await expect(page).to_have_url(re.compile(r"/workspaces/[0-9a-f-]{36}$"))
+    await expect(page.get_by_role("heading", name="Flight Research", exact=True)).to_be_visible()
     workspace_url = page.url
 
     await page.goto(workspace_url + "/settings")
@@ -75,15 +89,16 @@ async def test_owner_sets_up_an_org_and_a_teammate_joins_by_email(  # noqa: PLR0
     await invitations.get_by_label("Role").select_option("WS_VIEWER")
     await invitations.get_by_role("button", name="Send invitation").click()
     await expect(invitations.get_by_text(TEAMMATE)).to_be_visible()
+    await drain()  # the invitation goes out before the teammate's own sign-up mail
 
-    await sign_up(second_client, settings, drain, TEAMMATE, name="Katherine Johnson")
+    await sign_up(second_client, settings, drain, TEAMMATE, name="Katherine Johnson", mailbox=mailbox)
     use_session(second_client, settings)
     teammate = await signed_in_page(browser, server_url, second_client)
-    await teammate.goto(server_url + await invitation_path(smtp_capture, drain))
+    await teammate.goto(server_url + invitation_path(smtp_capture))
     await expect(teammate.get_by_role("heading", name="Join Flight Research")).to_be_visible()
     await teammate.get_by_role("button", name="Accept invitation").click()
-    await teammate.get_by_role("link", name="Open workspace").click()
-    await expect(teammate.get_by_role("heading", name="Flight Research")).to_be_visible()
+    await expect(teammate).to_have_url(workspace_url)
+    await expect(teammate.get_by_role("heading", name="Flight Research", exact=True)).to_be_visible()
 
     await teammate.goto(workspace_url + "/settings")
     await expect(teammate.locator("#members")).to_be_visible()
