@@ -11,7 +11,7 @@ from sqlalchemy import delete, update
 
 from fairlx.core.clock import utcnow
 from fairlx.core.infrastructure import Infrastructure
-from fairlx.orgs.models import DepartmentMember, Organization, OrgMember, OrgRole
+from fairlx.orgs.models import DepartmentMember, MemberStatus, Organization, OrgMember, OrgRole
 from fairlx.projects.models import Project
 from fairlx.rbac.authorize import permissions_on
 from fairlx.rbac.permissions import Permission
@@ -108,3 +108,19 @@ async def test_my_access_lists_what_i_may_do_where(world: World) -> None:
 
 async def test_my_access_needs_a_sign_in(second_client: httpx.AsyncClient) -> None:
     assert (await second_client.get("/api/v1/me/access")).status_code == 401
+
+
+async def test_a_suspended_org_member_reaches_nothing_of_the_org(infra: Infrastructure, world: World) -> None:
+    assert await keys_on(infra, world, "project_member", Project, world.project.id) == PROJECT_MEMBER
+    async with infra.db.unit_of_work() as db:
+        db.add(
+            OrgMember(
+                organization_id=world.organization.id,
+                user_id=world.users["project_member"],
+                role=OrgRole.MEMBER,
+                status=MemberStatus.SUSPENDED,
+            )
+        )
+        await org_access_changed(db, infra.cache, world.organization.id)
+    assert await keys_on(infra, world, "project_member", Project, world.project.id) == frozenset()
+    assert await keys_on(infra, world, "project_member", Workspace, world.workspace.id) == frozenset()

@@ -2,7 +2,8 @@
 as plain data (so it caches as JSON). The rules live here, as pure functions of that data:
 
 - organization: OWNER holds every key; other active members hold `org.view` plus the keys of their
-  departments and their own direct grants.
+  departments and their own direct grants. A suspended member holds nothing there, nor in any of the
+  organization's workspaces, whatever their memberships in them.
 - workspace: the member's role (OWNER, WS_ADMIN, WS_EDITOR, WS_VIEWER). In an organization's workspace an
   org OWNER counts as OWNER, an org ADMIN as WS_ADMIN and a MODERATOR as WS_VIEWER, whichever is higher
   than their own membership; `org.workspace.assign` lets a member see the workspace and add org members.
@@ -56,6 +57,7 @@ class OrgAccess:
     organization_id: uuid.UUID
     role: OrgRole | None  # None: not an active member
     granted: frozenset[Permission] = NOTHING  # from departments and direct grants
+    suspended: bool = False  # a suspended member reaches nothing of the organization's
 
     @property
     def keys(self) -> frozenset[Permission]:
@@ -66,12 +68,13 @@ class OrgAccess:
         return self.granted | {P.ORG_VIEW}
 
     def as_json(self) -> dict[str, Any]:
-        return {"role": self.role, "granted": sorted(self.granted)}
+        return {"role": self.role, "granted": sorted(self.granted), "suspended": self.suspended}
 
     @classmethod
     def from_json(cls, organization_id: uuid.UUID, data: Mapping[str, Any]) -> OrgAccess:
         role = OrgRole(data["role"]) if data["role"] else None
-        return cls(organization_id, role, frozenset(Permission(key) for key in data["granted"]))
+        granted = frozenset(Permission(key) for key in data["granted"])
+        return cls(organization_id, role, granted, suspended=data["suspended"])
 
 
 @dataclass(frozen=True)

@@ -118,14 +118,11 @@ async def _bump(cache: Cache, namespaces: list[str]) -> None:
 
 async def _load_org_access(db: AsyncSession, user_id: uuid.UUID, organization_id: uuid.UUID) -> OrgAccess:
     member = await db.scalar(
-        select(OrgMember).where(
-            OrgMember.organization_id == organization_id,
-            OrgMember.user_id == user_id,
-            OrgMember.status == MemberStatus.ACTIVE,
-        )
+        select(OrgMember).where(OrgMember.organization_id == organization_id, OrgMember.user_id == user_id)
     )
-    if member is None:
-        return OrgAccess(organization_id, None)
+    if member is None or member.status is not MemberStatus.ACTIVE:
+        suspended = member is not None and member.status is MemberStatus.SUSPENDED
+        return OrgAccess(organization_id, None, suspended=suspended)
     from_departments = select(DepartmentPermission.permission).join(
         DepartmentMember, DepartmentMember.department_id == DepartmentPermission.department_id
     )
@@ -148,6 +145,8 @@ async def _load_workspace_access(
     organization_id: uuid.UUID | None,
 ) -> WorkspaceAccess:
     org = await org_access(db, cache, user_id, organization_id) if organization_id else None
+    if org is not None and org.suspended:
+        return WorkspaceAccess(workspace_id=workspace_id, org=org)
     member_role = await db.scalar(
         select(WorkspaceMember.role).where(
             WorkspaceMember.workspace_id == workspace_id, WorkspaceMember.user_id == user_id
