@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from collections.abc import AsyncIterator
 
 import structlog
@@ -39,6 +40,7 @@ from fairlx.profiles.pages import AVATAR_PAGE_PATH
 from fairlx.profiles.pages import router as profiles_pages_router
 from fairlx.programs.api import router as programs_router
 from fairlx.programs.pages import router as programs_pages_router
+from fairlx.projects.api import PROJECT_IMAGE_PATHS
 from fairlx.projects.api import router as projects_router
 from fairlx.projects.pages import router as projects_pages_router
 from fairlx.rbac.api import router as rbac_router
@@ -56,7 +58,12 @@ from fairlx.workspaces.pages import router as workspaces_pages_router
 
 log = structlog.get_logger(__name__)
 
-UPLOAD_BODY_LIMITS: dict[str, int] = {AVATAR_UPLOAD_PATH: UPLOAD_BODY_LIMIT, AVATAR_PAGE_PATH: UPLOAD_BODY_LIMIT}
+# Upload routes (patterns their paths start with) and the body they may send.
+UPLOAD_BODY_LIMITS: dict[str, int] = {
+    re.escape(AVATAR_UPLOAD_PATH): UPLOAD_BODY_LIMIT,
+    re.escape(AVATAR_PAGE_PATH): UPLOAD_BODY_LIMIT,
+    PROJECT_IMAGE_PATHS: UPLOAD_BODY_LIMIT,
+}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -116,7 +123,7 @@ def _install_middleware(app: FastAPI, settings: Settings) -> None:
         )
     app.add_middleware(SessionCookieMiddleware, settings=settings)
     app.add_middleware(CsrfMiddleware, settings=settings)
-    app.add_middleware(BodyLimitMiddleware, default_limit=settings.max_body_bytes, limits_by_prefix=UPLOAD_BODY_LIMITS)
+    app.add_middleware(BodyLimitMiddleware, default_limit=settings.max_body_bytes, limits_by_pattern=UPLOAD_BODY_LIMITS)
     app.add_middleware(RateLimitMiddleware, limiter=app.state.infra.rate_limiter)
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, https=settings.is_https)

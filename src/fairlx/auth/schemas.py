@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from datetime import datetime
 from typing import Literal
@@ -11,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 from fairlx.auth.actor import Lifecycle
 from fairlx.auth.models import AccountType, SignInMethod, User
+from fairlx.files.pictures import picture_url
 
 Name = Field(min_length=1, max_length=120)
 Password = Field(min_length=1, max_length=1024)  # the policy (8 to 256) is checked by the service
@@ -122,11 +122,7 @@ class UserOut(BaseModel):
 
 
 def avatar_url(user_id: uuid.UUID, avatar_key: str | None) -> str | None:
-    """Where an avatar is served; the version changes with the file, so browsers may cache it for long."""
-    if avatar_key is None:
-        return None
-    version = hashlib.sha256(avatar_key.encode()).hexdigest()[:12]
-    return f"/api/v1/users/{user_id}/avatar?v={version}"
+    return picture_url(f"/api/v1/users/{user_id}/avatar", avatar_key)
 
 
 class MeOut(BaseModel):

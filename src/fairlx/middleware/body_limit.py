@@ -1,8 +1,10 @@
 """Refuse request bodies over the limit with 413: at once when `Content-Length` says so, otherwise as
 soon as the streamed bytes pass it, so an oversize body is never held in memory. Upload routes get
-larger limits by path prefix."""
+larger limits, by a pattern their path starts with (a regular expression)."""
 
 from __future__ import annotations
+
+import re
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -18,14 +20,14 @@ def too_large(limit: int) -> PayloadTooLarge:
 
 
 class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, *, default_limit: int, limits_by_prefix: dict[str, int] | None = None) -> None:
+    def __init__(self, app: ASGIApp, *, default_limit: int, limits_by_pattern: dict[str, int] | None = None) -> None:
         self.app = app
         self.default_limit = default_limit
-        self.limits_by_prefix = sorted((limits_by_prefix or {}).items(), key=lambda item: -len(item[0]))
+        self.limits_by_pattern = [(re.compile(pattern), limit) for pattern, limit in (limits_by_pattern or {}).items()]
 
     def limit_for(self, path: str) -> int:
-        for prefix, limit in self.limits_by_prefix:
-            if path.startswith(prefix):
+        for pattern, limit in self.limits_by_pattern:
+            if pattern.match(path):
                 return limit
         return self.default_limit
 

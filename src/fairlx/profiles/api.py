@@ -3,24 +3,22 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
-from starlette.datastructures import UploadFile
 
 from fairlx.auth.actor import Actor
 from fairlx.auth.models import User
 from fairlx.auth.schemas import UserOut, avatar_url
-from fairlx.core.errors import Invalid
 from fairlx.core.infrastructure import Infrastructure
 from fairlx.core.ratelimit import Preset
 from fairlx.dependencies import CurrentActor, Db, Infra, SignedInOutsideTransaction
+from fairlx.files import images
 from fairlx.middleware.rate_limit import spend_budget
-from fairlx.profiles import images, service
+from fairlx.profiles import service
 from fairlx.profiles.schemas import ProfileUpdate
 from fairlx.web.templating import THEME_COOKIE
+from fairlx.web.uploads import UPLOAD_BODY_DOC, picture_response, uploaded_file
 
 router = APIRouter(tags=["profile"])
 
@@ -28,22 +26,6 @@ AVATAR_UPLOAD_PATH = "/api/v1/me/avatar"
 # The picture plus the multipart envelope around it (boundaries, part headers, a file name).
 UPLOAD_BODY_LIMIT = images.MAX_UPLOAD_BYTES + 64 * 1024
 THEME_COOKIE_SECONDS = 365 * 24 * 3600
-AVATAR_CACHE = "private, max-age=31536000, immutable"
-STALE_AVATAR_CACHE = "private, no-cache"
-UPLOAD_BODY_DOC: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {"file": {"type": "string", "format": "binary", "description": "The picture"}},
-                }
-            }
-        },
-    }
-}
 
 
 def set_theme_cookie(response: Response, infra: Infrastructure, user: User) -> None:
@@ -63,10 +45,7 @@ def set_theme_cookie(response: Response, infra: Infrastructure, user: User) -> N
 async def uploaded_avatar(request: Request, infra: Infrastructure, actor: Actor) -> User:
     """Read the multipart body's `file` and hand it to the service (shared with the settings page)."""
     await spend_budget(infra.rate_limiter, Preset.FILE_UPLOAD, f"user:{actor.user_id}")
-    async with request.form(max_files=1, max_fields=10) as form:
-        upload = form.get("file")
-        if not isinstance(upload, UploadFile) or not upload.size:  # no file chosen, or an empty one
-            raise Invalid("file_required", field="file", detail="Choose a picture to upload.")
+    async with uploaded_file(request) as upload:
         return await service.replace_avatar(infra, actor, upload.file, upload.size or 0)
 
 
@@ -109,16 +88,4 @@ async def get_avatar(
     """A user's avatar. Linked with `?v=<version>` (see `avatar_url` in user answers), it never changes
     and may be cached for a year; under any other version it is revalidated."""
     avatar = await service.open_avatar(db, infra, user_id)
-    current = _version(avatar_url(user_id, avatar.key))
-    headers = {
-        "Content-Length": str(avatar.size),
-        "Cache-Control": AVATAR_CACHE if v is not None and v == current else STALE_AVATAR_CACHE,
-        "X-Content-Type-Options": "nosniff",
-        "Content-Security-Policy": "default-src 'none'",
-        "ETag": f'"{current}"',
-    }
-    return StreamingResponse(avatar.chunks, media_type=images.AVATAR_CONTENT_TYPE, headers=headers)
-
-
-def _version(url: str | None) -> str:
-    return parse_qs(urlsplit(url or "").query).get("v", [""])[0]
+    return picture_response(avatar, avatar_url(user_id, avatar.key), requested=v)

@@ -13,7 +13,8 @@ from starlette.responses import Response
 from fairlx.auth.models import User
 from fairlx.core.errors import AppError
 from fairlx.dependencies import Db, Infra
-from fairlx.profiles import images, service
+from fairlx.files import images
+from fairlx.profiles import service
 from fairlx.profiles.api import set_theme_cookie, uploaded_avatar
 from fairlx.profiles.schemas import ProfileForm, ThemeIn
 from fairlx.web.forms import FormErrors, handle_form

@@ -7,11 +7,8 @@ key, and the file it replaces is deleted by a job once the change has committed.
 
 from __future__ import annotations
 
-import asyncio
-import secrets
 import uuid
-from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any, BinaryIO
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,26 +17,17 @@ from fairlx.auth import sessions
 from fairlx.auth.actor import Actor
 from fairlx.auth.models import ThemePreference, User
 from fairlx.core.cache import Cache
-from fairlx.core.errors import Invalid, NotFound, PayloadTooLarge
+from fairlx.core.errors import Invalid, NotFound
 from fairlx.core.infrastructure import Infrastructure
 from fairlx.core.outbox import emit
 from fairlx.core.storage.jobs import DELETE_STORED_FILE
-from fairlx.profiles import images
+from fairlx.files.pictures import StoredPicture, open_picture, store_picture
 
 PROFILE_FIELDS = frozenset(
     {"name", "phone", "linkedin_url", "portfolio_url", "working_domain", "job_role", "designation", "tools", "theme"}
 )
 # What `UserSnapshot` holds (and every request reads from the cache) among the profile's columns.
 SNAPSHOT_FIELDS = frozenset({"name", "theme", "avatar_key"})
-MAX_STORED_AVATAR_BYTES = 1024 * 1024  # a 256x256 WebP is tens of kilobytes
-
-
-@dataclass(frozen=True)
-class AvatarFile:
-    chunks: AsyncIterator[bytes]
-    size: int
-    content_type: str
-    key: str
 
 
 async def get_profile(db: AsyncSession, actor: Actor) -> User:
@@ -66,18 +54,7 @@ async def update_profile(db: AsyncSession, cache: Cache, actor: Actor, changes: 
 async def replace_avatar(infra: Infrastructure, actor: Actor, source: BinaryIO, size: int) -> User:
     """Make the uploaded picture the user's avatar. Runs its own short transaction at the end (the
     caller holds none), after the picture is converted and stored."""
-    if size > images.MAX_UPLOAD_BYTES:
-        raise PayloadTooLarge(
-            "file_too_large",
-            field="file",
-            detail=f"The picture is larger than {images.MAX_UPLOAD_BYTES // (1024 * 1024)} MB.",
-            extra={"limit": images.MAX_UPLOAD_BYTES},
-        )
-    avatar = await asyncio.to_thread(images.make_avatar, source)
-    key = f"avatars/{actor.user_id}/{secrets.token_hex(12)}.webp"
-    await infra.storage.put(
-        key, _single_chunk(avatar), max_bytes=MAX_STORED_AVATAR_BYTES, content_type=images.AVATAR_CONTENT_TYPE
-    )
+    key = await store_picture(infra, f"avatars/{actor.user_id}", source, size)
     try:
         async with infra.db.unit_of_work() as db:
             user = await _live_user(db, actor.user_id)
@@ -95,17 +72,11 @@ async def remove_avatar(db: AsyncSession, cache: Cache, actor: Actor) -> User:
     return user
 
 
-async def open_avatar(db: AsyncSession, infra: Infrastructure, user_id: uuid.UUID) -> AvatarFile:
+async def open_avatar(db: AsyncSession, infra: Infrastructure, user_id: uuid.UUID) -> StoredPicture:
     """Any user's current avatar; the user's snapshot comes from the cache when warm."""
     snapshot = await sessions.user_snapshot(db, infra.cache, user_id)
-    if snapshot is None or snapshot.deleted or snapshot.avatar_key is None:
-        raise NotFound("avatar_not_found", detail="This user has no avatar.")
-    key = snapshot.avatar_key
-    try:
-        info = await infra.storage.stat(key)
-    except NotFound:
-        raise NotFound("avatar_not_found", detail="This user has no avatar.") from None
-    return AvatarFile(chunks=infra.storage.open(key), size=info.size, content_type=info.content_type, key=key)
+    key = None if snapshot is None or snapshot.deleted else snapshot.avatar_key
+    return await open_picture(infra, key, NotFound("avatar_not_found", detail="This user has no avatar."))
 
 
 async def _set_avatar(db: AsyncSession, cache: Cache, user: User, key: str | None) -> None:
@@ -116,10 +87,6 @@ async def _set_avatar(db: AsyncSession, cache: Cache, user: User, key: str | Non
     if previous is not None:
         await emit(db, DELETE_STORED_FILE, {"key": previous})
     sessions.forget_user(db, cache, user.id)
-
-
-async def _single_chunk(data: bytes) -> AsyncIterator[bytes]:
-    yield data
 
 
 async def _live_user(db: AsyncSession, user_id: uuid.UUID) -> User:

@@ -6,10 +6,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
 
 from fairlx.core.pagination import DEFAULT_LIMIT, CursorParam, Limit
-from fairlx.dependencies import Ctx
+from fairlx.dependencies import Ctx, Infra
 from fairlx.projects import service
 from fairlx.projects.models import Project
 from fairlx.projects.schemas import (
@@ -40,6 +41,7 @@ from fairlx.projects.schemas import (
 from fairlx.projects.service import MemberRow, RoleRow, TeamMemberRow, TeamRow, project_snapshot
 from fairlx.rbac.guard import Authorized
 from fairlx.rbac.permissions import Permission
+from fairlx.web.uploads import UPLOAD_BODY_DOC, picture_response, uploaded_file
 from fairlx.workspaces.models import Workspace
 
 router = APIRouter(prefix="/api/v1", tags=["projects"])
@@ -52,6 +54,9 @@ ViewWorkspace = Annotated[Workspace, Authorized(P.WORKSPACE_VIEW, Workspace, "wo
 
 ViewProject = Annotated[Project, Authorized(P.PROJECT_VIEW, Project, "project_id")]
 EditSettings = Annotated[Project, Authorized(P.PROJECT_SETTINGS_EDIT, Project, "project_id")]
+UploadingTo = Annotated[Project, Authorized(P.PROJECT_SETTINGS_EDIT, Project, "project_id", outside_transaction=True)]
+# Upload routes allowed a body up to the picture limit (app.py's body limits).
+PROJECT_IMAGE_PATHS = r"/(api/v1/)?projects/[0-9a-f-]{36}/(settings/)?image$"
 ManageSettings = Annotated[Project, Authorized(P.PROJECT_SETTINGS_MANAGE, Project, "project_id")]
 DeleteProject = Annotated[Project, Authorized(P.PROJECT_DELETE, Project, "project_id")]
 ViewMembers = Annotated[Project, Authorized(P.PROJECT_MEMBERS_VIEW, Project, "project_id")]
@@ -146,6 +151,29 @@ async def update_project(body: ProjectUpdate, project: EditSettings, ctx: Ctx) -
 async def copy_settings(body: CopySettings, project: ManageSettings, ctx: Ctx) -> ProjectOut:
     copied = await service.copy_settings(ctx.db, ctx.infra.cache, ctx.actor.user_id, project, body.from_project_id)
     return project_out(copied)
+
+
+@router.post(
+    "/projects/{project_id}/image",
+    openapi_extra=UPLOAD_BODY_DOC,
+    responses={413: {"description": "The picture is over 10 MB"}, 422: {"description": "Not a picture we read"}},
+)
+async def upload_image(request: Request, project: UploadingTo, infra: Infra) -> ProjectOut:
+    """Upload a JPEG, PNG, WebP or GIF (up to 10 MB) as the `file` field; it is stored as a 256x256 WebP."""
+    async with uploaded_file(request) as upload:
+        return project_out(await service.replace_image(infra, project, upload.file, upload.size or 0))
+
+
+@router.delete("/projects/{project_id}/image", status_code=204)
+async def remove_image(project: EditSettings, ctx: Ctx) -> None:
+    await service.remove_image(ctx.db, project)
+
+
+@router.get("/projects/{project_id}/image", response_class=StreamingResponse)
+async def get_image(project: ViewProject, infra: Infra, v: str | None = None) -> StreamingResponse:
+    """The project's image; linked with the `?v=` of `image_url`, it may be cached for a year."""
+    image = await service.open_image(infra, project)
+    return picture_response(image, project_out(project).image_url, requested=v)
 
 
 @router.get("/projects/{project_id}/my-permissions")

@@ -31,6 +31,7 @@ from fairlx.projects.schemas import (
     Swimlane,
     TeamCreate,
 )
+from fairlx.projects.service import project_snapshot
 from fairlx.rbac.guard import Authorized
 from fairlx.rbac.permissions import Permission
 from fairlx.spaces.pages import COLORS
@@ -38,6 +39,7 @@ from fairlx.spaces.schemas import Color, Description, Key
 from fairlx.web.forms import FormErrors, form_values, parse_form, refused
 from fairlx.web.guards import PageActor, redirect
 from fairlx.web.templating import render
+from fairlx.web.uploads import uploaded_file
 from fairlx.workspaces.models import Workspace
 
 router = APIRouter(include_in_schema=False)
@@ -51,6 +53,7 @@ def _guard(permission: Permission) -> Any:
 
 
 EditSettings = Annotated[Project, _guard(P.PROJECT_SETTINGS_EDIT)]
+UploadingTo = Annotated[Project, Authorized(P.PROJECT_SETTINGS_EDIT, Project, "project_id", outside_transaction=True)]
 ManageSettings = Annotated[Project, _guard(P.PROJECT_SETTINGS_MANAGE)]
 DeleteProject = Annotated[Project, _guard(P.PROJECT_DELETE)]
 ViewMembers = Annotated[Project, _guard(P.PROJECT_MEMBERS_VIEW)]
@@ -332,6 +335,25 @@ async def save_general(request: Request, project: EditSettings, actor: PageActor
         return "Settings saved"
 
     return await _section_change(request, project, actor, db=db, infra=infra, section="general", change=change)
+
+
+@router.post("/projects/{project_id}/settings/image")
+async def upload_image(request: Request, project: UploadingTo, infra: Infra) -> Response:
+    try:
+        async with uploaded_file(request) as upload:
+            project = await service.replace_image(infra, project, upload.file, upload.size or 0)
+    except AppError as error:
+        context = {"project": project_snapshot(project), "errors": FormErrors.of(error)}
+        return render(request, "projects/_image_card.html", context, status_code=422)
+    context = {"project": project_snapshot(project), "errors": None}
+    return render(request, "projects/_image_card.html", context, headers=toast("Image updated"))
+
+
+@router.post("/projects/{project_id}/settings/image/remove")
+async def remove_image(request: Request, project: EditSettings, db: Db) -> Response:
+    await service.remove_image(db, project)
+    context = {"project": project_snapshot(project), "errors": None}
+    return render(request, "projects/_image_card.html", context, headers=toast("Image removed"))
 
 
 @router.delete("/projects/{project_id}")

@@ -116,6 +116,7 @@ class ProjectOut(BaseModel):
     start_date: date | None
     deadline: date | None
     color: str | None
+    image_url: str | None
     settings: ProjectSettings
     position: float
     created_at: datetime

@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, BinaryIO
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,7 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fairlx.auth.models import User
 from fairlx.core.cache import Cache
 from fairlx.core.errors import Conflict, Forbidden, Invalid, NotFound
+from fairlx.core.infrastructure import Infrastructure
+from fairlx.core.outbox import emit
 from fairlx.core.pagination import Page, after, after_id, page_of
+from fairlx.core.storage.jobs import DELETE_STORED_FILE
+from fairlx.files.pictures import StoredPicture, open_picture, picture_url, store_picture
 from fairlx.projects.models import (
     Project,
     ProjectGrant,
@@ -982,6 +986,7 @@ def project_snapshot(project: Project) -> ProjectOut:
         start_date=project.start_date,
         deadline=project.deadline,
         color=project.color,
+        image_url=picture_url(f"/api/v1/projects/{project.id}/image", project.image_key),
         settings=effective_settings(project.settings),
         position=project.position,
         created_at=project.created_at,
@@ -1082,3 +1087,40 @@ async def save_role_matrix(
         if role is None or (role.is_default and role.name == PROJECT_OWNER_ROLE) or keys == set(role.permissions):
             continue
         await update_role(db, cache, user_id, project, role_id=role_id, changes={"permissions": sorted(keys)})
+
+
+# --- image ----------------------------------------------------------------------------------------
+
+
+async def replace_image(infra: Infrastructure, project: Project, source: BinaryIO, size: int) -> Project:
+    """Make the uploaded picture the project's image: converted and stored first, then recorded in a
+    short transaction of its own (the caller holds none)."""
+    key = await store_picture(infra, f"projects/{project.id}", source, size)
+    try:
+        async with infra.db.unit_of_work() as db:
+            current = await db.get(Project, project.id)
+            if current is None:
+                raise NotFound("project_not_found", "No such project, or it is not shared with you.")
+            await _set_image(db, current, key)
+    except BaseException:
+        await infra.storage.delete(key)  # nothing points at it
+        raise
+    return current
+
+
+async def remove_image(db: AsyncSession, project: Project) -> Project:
+    await _set_image(db, project, None)
+    return project
+
+
+async def open_image(infra: Infrastructure, project: Project) -> StoredPicture:
+    return await open_picture(infra, project.image_key, NotFound("image_not_found", "This project has no image."))
+
+
+async def _set_image(db: AsyncSession, project: Project, key: str | None) -> None:
+    previous = project.image_key
+    if previous == key:
+        return
+    project.image_key = key
+    if previous is not None:
+        await emit(db, DELETE_STORED_FILE, {"key": previous})
