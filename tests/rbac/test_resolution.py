@@ -124,3 +124,18 @@ async def test_a_suspended_org_member_reaches_nothing_of_the_org(infra: Infrastr
         await org_access_changed(db, infra.cache, world.organization.id)
     assert await keys_on(infra, world, "project_member", Project, world.project.id) == frozenset()
     assert await keys_on(infra, world, "project_member", Workspace, world.workspace.id) == frozenset()
+
+
+async def test_one_members_change_drops_only_their_entry(infra: Infrastructure, world: World, count_sql: Any) -> None:
+    await keys_on(infra, world, "ws_viewer", Workspace, world.workspace.id)  # cached
+    async with infra.db.unit_of_work() as db:
+        await db.execute(delete(WorkspaceMember).where(WorkspaceMember.user_id == world.users["ws_editor"]))
+        workspace_access_changed(db, infra.cache, world.workspace.id, user_id=world.users["ws_editor"])
+    assert await keys_on(infra, world, "ws_editor", Workspace, world.workspace.id) == frozenset()
+    async with infra.db.unit_of_work(read_only=True) as db:
+        workspace = await db.get(Workspace, world.workspace.id)
+        assert workspace is not None
+        with count_sql() as counter:
+            keys = await permissions_on(db, infra.cache, world.users["ws_viewer"], workspace)
+    assert keys == frozenset({Permission.WORKSPACE_VIEW})
+    assert counter.statements == []  # the viewer's entry survived the editor's removal

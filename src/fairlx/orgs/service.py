@@ -610,7 +610,7 @@ async def add_existing_member(
         },
     )
     await db.flush()
-    await org_access_changed(db, infra.cache, org.id)
+    await org_access_changed(db, infra.cache, org.id, user_id=user.id)
     return MemberRow(member, user, [])
 
 
@@ -671,7 +671,7 @@ async def create_member_account(
     )
     await _send_welcome(db, infra, actor, org, user, password=password, client=client)
     await db.flush()
-    await org_access_changed(db, infra.cache, org.id)
+    await org_access_changed(db, infra.cache, org.id, user_id=user.id)
     return MemberRow(member, user, [])
 
 
@@ -768,7 +768,7 @@ async def first_login(db: AsyncSession, infra: Infrastructure, token: str, clien
                 target_name=user.name,
             )
         await db.flush()
-        await org_access_changed(db, infra.cache, org.id)
+        await org_access_changed(db, infra.cache, org.id, user_id=user.id)
     return await begin_sign_in(db, infra, user, SignInMethod.MAGIC_LINK, client)
 
 
@@ -801,7 +801,7 @@ async def update_member(
         member.status = status
         member.joined_at = member.joined_at or (utcnow() if status == MemberStatus.ACTIVE else None)
     await _ensure_an_owner_remains(db, org)
-    await org_access_changed(db, infra.cache, org.id)
+    await org_access_changed(db, infra.cache, org.id, user_id=user.id)
     return MemberRow(member, user, (await _departments_of(db, org.id, [user.id])).get(user.id, []))
 
 
@@ -849,7 +849,7 @@ async def remove_member(
     await _remove_membership(db, org, member)
     await _ensure_an_owner_remains(db, org)
     _audit_member(db, org, actor, user, OrgAction.MEMBER_LEFT if leaving else OrgAction.MEMBER_REMOVED, client=client)
-    await org_access_changed(db, infra.cache, org.id)
+    await org_access_changed(db, infra.cache, org.id, user_id=user.id)
 
 
 async def _remove_membership(db: AsyncSession, org: Organization, member: OrgMember) -> None:
@@ -1030,7 +1030,7 @@ async def set_member_permissions(
         target_name=user.name,
     )
     await db.flush()
-    await org_access_changed(db, infra.cache, org.id)
+    await org_access_changed(db, infra.cache, org.id, user_id=user.id)
     return sorted(wanted)
 
 
@@ -1328,7 +1328,7 @@ async def add_department_member(
         department=department.name,
     )
     await db.flush()
-    await org_access_changed(db, infra.cache, org.id)
+    await org_access_changed(db, infra.cache, org.id, user_id=user.id)
     return DepartmentMemberRow(membership, user)
 
 
@@ -1366,7 +1366,7 @@ async def remove_department_member(
         department=department.name,
     )
     await db.flush()
-    await org_access_changed(db, infra.cache, org.id)
+    await org_access_changed(db, infra.cache, org.id, user_id=user.id)
 
 
 async def department_permissions(db: AsyncSession, department: Department) -> list[str]:

@@ -238,7 +238,7 @@ async def add_member(
         await _require_lead_powers(db, cache, actor_id, program)
     db.add(ProgramMember(workspace_id=program.workspace_id, program_id=program.id, user_id=user_id, role=role))
     await db.flush()
-    workspace_access_changed(db, cache, program.workspace_id)
+    workspace_access_changed(db, cache, program.workspace_id, user_id=user_id)
     return await _member_view(db, program, user_id)
 
 
@@ -254,7 +254,7 @@ async def change_member_role(
             await _keep_a_lead(db, program)
         member.role = role
         await db.flush()
-        workspace_access_changed(db, cache, program.workspace_id)
+        workspace_access_changed(db, cache, program.workspace_id, user_id=user_id)
     return await _member_view(db, program, user_id)
 
 
@@ -268,7 +268,7 @@ async def remove_member(
         await _keep_a_lead(db, program)
     await db.delete(member)
     await db.flush()
-    workspace_access_changed(db, cache, program.workspace_id)
+    workspace_access_changed(db, cache, program.workspace_id, user_id=user_id)
 
 
 async def _member(db: AsyncSession, program: Program, user_id: uuid.UUID) -> ProgramMember | None:

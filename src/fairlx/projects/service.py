@@ -560,7 +560,7 @@ async def add_member(
     )
     db.add(member)
     await db.flush()
-    workspace_access_changed(db, cache, project.workspace_id)
+    workspace_access_changed(db, cache, project.workspace_id, user_id=member_user_id)
     return await _member_row(db, member.id)
 
 
@@ -592,7 +592,7 @@ async def update_member(
         await _refuse_last_owner(db, project, member, "change this role")
         member.role_id = role.id
         await db.flush()
-        workspace_access_changed(db, cache, project.workspace_id)
+        workspace_access_changed(db, cache, project.workspace_id, user_id=member_user_id)
     return await _member_row(db, member.id)
 
 
@@ -619,7 +619,7 @@ async def remove_member(
     )
     await db.delete(member)
     await db.flush()
-    workspace_access_changed(db, cache, project.workspace_id)
+    workspace_access_changed(db, cache, project.workspace_id, user_id=member_user_id)
 
 
 # teams
@@ -742,7 +742,7 @@ async def add_team_member(
         )
     )
     await db.flush()
-    workspace_access_changed(db, cache, project.workspace_id)
+    workspace_access_changed(db, cache, project.workspace_id, user_id=user_id)
     return TeamMemberRow(
         *(await db.execute(_team_member_query(team.id).where(ProjectTeamMember.user_id == user_id))).one()
     )
@@ -757,7 +757,7 @@ async def remove_team_member(
     )
     if not getattr(removed, "rowcount", 0):
         raise NotFound("member_not_found", "This person is not in the team.")
-    workspace_access_changed(db, cache, project.workspace_id)
+    workspace_access_changed(db, cache, project.workspace_id, user_id=user_id)
 
 
 # grants

@@ -2,9 +2,10 @@
 
 Entries live under versioned keys: `rbac:o:<org>:<version>:<user>` and `rbac:w:<workspace>:<version>:<user>`
 (plus `rbac:w:<workspace>:<version>:live`, whether the workspace and its organization still exist).
-Any change to who belongs where, with which role, team or grant, bumps the version of the workspace (or
-organization, and then every workspace it owns) once the change has committed, so every entry that could
-describe it is never read again and the next request resolves afresh. A warm check costs two cache reads
+A change to one person's standing drops their entries once it has committed; a change that can touch
+anyone (a role's keys, a team's grants, a space's visibility) bumps the version of the workspace (or
+organization, and then every workspace it owns), so no entry that could describe the old state is read
+again and the next request resolves afresh. A warm check costs two cache reads
 and no SQL.
 """
 
@@ -97,23 +98,34 @@ async def _live_workspace(db: AsyncSession, cache: Cache, prefix: str, workspace
     return LiveWorkspace(uuid.UUID(cached["org"]) if cached["org"] else None)
 
 
-def workspace_access_changed(db: AsyncSession, cache: Cache, workspace_id: uuid.UUID) -> None:
-    """Call in any transaction that changes access inside a workspace (members, roles, teams, grants,
-    space membership or visibility): once it commits, every cached entry of that workspace is dropped."""
-    after_commit(db, lambda: _bump(cache, [workspace_namespace(workspace_id)]))
+def workspace_access_changed(
+    db: AsyncSession, cache: Cache, workspace_id: uuid.UUID, *, user_id: uuid.UUID | None = None
+) -> None:
+    """Call in any transaction that changes access inside a workspace. A change to one person's
+    standing (their membership or role somewhere in it) names them in `user_id`, and only their entry is
+    dropped; a change that can touch anyone (a role's keys, a team's grants, a space's visibility, a
+    deletion) drops every entry of the workspace. Either way, once the transaction commits."""
+    namespaces = [workspace_namespace(workspace_id)]
+    after_commit(db, lambda: _forget(cache, namespaces, user_id))
 
 
-async def org_access_changed(db: AsyncSession, cache: Cache, organization_id: uuid.UUID) -> None:
+async def org_access_changed(
+    db: AsyncSession, cache: Cache, organization_id: uuid.UUID, *, user_id: uuid.UUID | None = None
+) -> None:
     """Call in any transaction that changes an organization's members, roles, departments or grants:
-    the organization's entries and those of all its workspaces are dropped once it commits."""
+    the organization's entries and those of all its workspaces (only `user_id`'s, when the change is
+    to one member's standing) are dropped once it commits."""
     workspace_ids = list(await db.scalars(select(Workspace.id).where(Workspace.organization_id == organization_id)))
     namespaces = [org_namespace(organization_id), *(workspace_namespace(each) for each in workspace_ids)]
-    after_commit(db, lambda: _bump(cache, namespaces))
+    after_commit(db, lambda: _forget(cache, namespaces, user_id))
 
 
-async def _bump(cache: Cache, namespaces: list[str]) -> None:
+async def _forget(cache: Cache, namespaces: list[str], user_id: uuid.UUID | None) -> None:
     for namespace in namespaces:
-        await cache.bump_namespace(namespace)
+        if user_id is None:
+            await cache.bump_namespace(namespace)
+        else:
+            await cache.delete(f"{namespace}:{await cache.namespace_version(namespace)}:{user_id}")
 
 
 async def _load_org_access(db: AsyncSession, user_id: uuid.UUID, organization_id: uuid.UUID) -> OrgAccess:

@@ -265,7 +265,7 @@ async def add_member(
     member = SpaceMember(workspace_id=space.workspace_id, space_id=space.id, user_id=user_id, role=role)
     db.add(member)
     await db.flush()
-    workspace_access_changed(db, cache, space.workspace_id)
+    workspace_access_changed(db, cache, space.workspace_id, user_id=user_id)
     return await _member_row(db, member)
 
 
@@ -276,7 +276,7 @@ async def update_member(
     if member.role is not role:
         member.role = role
         await db.flush()
-        workspace_access_changed(db, cache, space.workspace_id)
+        workspace_access_changed(db, cache, space.workspace_id, user_id=user_id)
     return await _member_row(db, member)
 
 
@@ -284,7 +284,7 @@ async def remove_member(db: AsyncSession, cache: Cache, space: Space, user_id: u
     member = await _member(db, space, user_id)
     await db.delete(member)
     await db.flush()
-    workspace_access_changed(db, cache, space.workspace_id)
+    workspace_access_changed(db, cache, space.workspace_id, user_id=user_id)
 
 
 # pages

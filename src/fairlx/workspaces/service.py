@@ -398,7 +398,7 @@ async def _add_with_owner(db: AsyncSession, cache: Cache, workspace: Workspace, 
     await db.flush()
     db.add(WorkspaceMember(workspace_id=workspace.id, user_id=user_id, role=WorkspaceRole.OWNER))
     await db.flush()
-    workspace_access_changed(db, cache, workspace.id)
+    workspace_access_changed(db, cache, workspace.id, user_id=user_id)
     return workspace
 
 
@@ -558,7 +558,7 @@ async def change_member_role(
         )
     previous = member.role
     member.role = role
-    workspace_access_changed(db, infra.cache, workspace.id)
+    workspace_access_changed(db, infra.cache, workspace.id, user_id=user_id)
     _audit_member(
         db,
         workspace,
@@ -607,7 +607,7 @@ async def remove_member(
             raise Conflict("last_owner", detail=detail)
     await _forget_member(db, workspace.id, user_id)
     await db.delete(member)
-    workspace_access_changed(db, infra.cache, workspace.id)
+    workspace_access_changed(db, infra.cache, workspace.id, user_id=user_id)
     _audit_member(
         db, workspace, OrgAction.WORKSPACE_MEMBER_REMOVED, actor=actor, client=client, user=found.user, left=leaving
     )
@@ -663,7 +663,7 @@ async def add_member_from_org(
     db.add(WorkspaceMember(workspace_id=workspace.id, user_id=user_id, role=role))
     await db.flush()
     found = await _member(db, workspace, user_id)
-    workspace_access_changed(db, infra.cache, workspace.id)
+    workspace_access_changed(db, infra.cache, workspace.id, user_id=user_id)
     _audit_member(
         db,
         workspace,
@@ -758,7 +758,7 @@ async def join_with_code(db: AsyncSession, infra: Infrastructure, actor: Actor, 
     if existing is None:
         db.add(WorkspaceMember(workspace_id=workspace.id, user_id=actor.user_id, role=JOIN_ROLE))
         await db.flush()
-        workspace_access_changed(db, infra.cache, workspace.id)
+        workspace_access_changed(db, infra.cache, workspace.id, user_id=actor.user_id)
     return await _view_after_change(db, actor.user_id, workspace)
 
 
@@ -1014,7 +1014,7 @@ async def _accept(
     invitation.status = InvitationStatus.ACCEPTED
     invitation.responded_at = utcnow()
     await db.flush()
-    workspace_access_changed(db, infra.cache, workspace.id)
+    workspace_access_changed(db, infra.cache, workspace.id, user_id=actor.user_id)
     return await _view_after_change(db, actor.user_id, workspace)
 
 
@@ -1051,7 +1051,7 @@ async def _join_organization(
         source="invitation",
     )
     await db.flush()
-    await org_access_changed(db, infra.cache, organization_id)
+    await org_access_changed(db, infra.cache, organization_id, user_id=actor.user_id)
 
 
 async def decline_invitation(db: AsyncSession, token: str) -> InvitationView:
