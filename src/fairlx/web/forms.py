@@ -79,13 +79,14 @@ async def handle_form(
     act: Callable[[Model], Awaitable[Response]],
     *,
     template: str,
-    context: Mapping[str, Any] | None = None,
+    context: Mapping[str, Any] | Callable[[], Awaitable[Mapping[str, Any]]] | None = None,
     checkboxes: tuple[str, ...] = (),
 ) -> Response:
     """Parse the posted form as `model` and `act` on it; on bad input or a refusal, answer 422 with
     `template` re-rendered around what was typed (`values`) and the messages (`errors`), which htmx
     swaps in place of the form. `act` runs inside a savepoint: a refusal undoes only what it wrote, so
-    rows loaded before (the page's context) stay usable."""
+    rows loaded before (the page's context) stay usable. `context` may be a coroutine function, called
+    only when the form is refused."""
     values = await form_values(request)
     try:
         parsed = parse_form(model, values, checkboxes)
@@ -103,4 +104,5 @@ async def handle_form(
             if savepoint.is_active:
                 await savepoint.commit()
             return response
-    return render(request, template, {**(context or {}), "values": values, "errors": errors}, status_code=422)
+    page = await context() if callable(context) else context or {}
+    return render(request, template, {**page, "values": values, "errors": errors}, status_code=422)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
 from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
 
@@ -23,7 +22,7 @@ from fairlx.dependencies import Client, Db, Infra, MaybeActor
 from fairlx.orgs.schemas import ORG_SIZES
 from fairlx.rbac.guard import Anyone, Authorized
 from fairlx.rbac.permissions import Permission
-from fairlx.web.forms import FormErrors, form_values, parse_form, refused
+from fairlx.web.forms import handle_form, refused
 from fairlx.web.guards import HOME_PATH, PageActor, redirect
 from fairlx.web.templating import render
 from fairlx.workspaces import service
@@ -66,27 +65,6 @@ def toast(title: str, message: str = "") -> dict[str, str]:
 
 def workspace_path(workspace_id: uuid.UUID) -> str:
     return f"/workspaces/{workspace_id}"
-
-
-async def submit(
-    request: Request,
-    db: AsyncSession,
-    model: type[Model],
-    act: Callable[[Model], Awaitable[Response]],
-    *,
-    template: str,
-    context: Callable[[], Awaitable[Mapping[str, Any]]],
-    checkboxes: tuple[str, ...] = (),
-) -> Response:
-    """`handle_form` whose context is built after a refusal's rollback (which expires loaded rows)."""
-    values = await form_values(request)
-    try:
-        return await act(parse_form(model, values, checkboxes))
-    except FormErrors as invalid:
-        errors = invalid
-    except AppError as error:
-        errors = await refused(db, error)
-    return render(request, template, {**(await context()), "values": values, "errors": errors}, status_code=422)
 
 
 # --- onboarding ------------------------------------------------------------------------------------------------
@@ -134,7 +112,7 @@ async def onboard(request: Request, actor: PageActor, db: Db, infra: Infra, clie
             )
             return redirect(request, workspace_path(view.workspace.id))
 
-        return await submit(
+        return await handle_form(
             request, db, OrgOnboardingForm, create_org, template="workspaces/_onboarding_form.html", context=context
         )
 
@@ -142,7 +120,7 @@ async def onboard(request: Request, actor: PageActor, db: Db, infra: Infra, clie
         view = await service.onboard_personal(db, infra, actor, workspace_name=form.workspace_name)
         return redirect(request, workspace_path(view.workspace.id))
 
-    return await submit(
+    return await handle_form(
         request,
         db,
         PersonalOnboardingForm,
@@ -191,7 +169,7 @@ async def create_workspace(request: Request, actor: PageActor, db: Db, infra: In
     async def context() -> dict[str, Any]:
         return await new_workspace_context(db, infra, actor)
 
-    return await submit(request, db, NewWorkspaceForm, act, template="workspaces/_new_form.html", context=context)
+    return await handle_form(request, db, NewWorkspaceForm, act, template="workspaces/_new_form.html", context=context)
 
 
 # --- overview and settings ------------------------------------------------------------------------------------------
@@ -259,7 +237,7 @@ async def save_general(request: Request, workspace: Configurable, actor: PageAct
     async def context() -> dict[str, Any]:
         return await settings_context(db, infra, actor, workspace_id)
 
-    return await submit(
+    return await handle_form(
         request, db, GeneralForm, act, template=template, context=context, checkboxes=tuple(service.FEATURES)
     )
 
@@ -297,7 +275,7 @@ async def add_from_org(
     async def context() -> dict[str, Any]:
         return await settings_context(db, infra, actor, workspace_id)
 
-    return await submit(request, db, MemberFromOrgIn, act, template=template, context=context)
+    return await handle_form(request, db, MemberFromOrgIn, act, template=template, context=context)
 
 
 @router.post("/workspaces/{workspace_id}/members/{user_id}/role")
@@ -335,7 +313,7 @@ async def change_role(
     async def context() -> dict[str, Any]:
         return await settings_context(db, infra, actor, workspace_id)
 
-    return await submit(request, db, MemberRoleIn, act, template=template, context=context)
+    return await handle_form(request, db, MemberRoleIn, act, template=template, context=context)
 
 
 @router.post("/workspaces/{workspace_id}/leave")
@@ -393,7 +371,7 @@ async def invite(request: Request, workspace: Manageable, actor: PageActor, db: 
     async def context() -> dict[str, Any]:
         return await settings_context(db, infra, actor, workspace_id)
 
-    return await submit(request, db, InvitationCreate, act, template=template, context=context)
+    return await handle_form(request, db, InvitationCreate, act, template=template, context=context)
 
 
 @router.delete("/workspaces/{workspace_id}/invitations/{invitation_id}")
