@@ -9,8 +9,14 @@ from sqlalchemy.engine import Connection
 
 from fairlx.core.db.engine import Database
 from fairlx.core.db.registry import load_models
+from fairlx.search.fulltext import SEARCH_OBJECTS
 
 target_metadata = load_models()
+
+
+def outside_search_index(_object: object, name: str | None, _type: str, reflected: bool, compare_to: object) -> bool:
+    """The full-text index lives beside the models (see `fairlx.search.fulltext`): not drift."""
+    return not (reflected and compare_to is None and name in SEARCH_OBJECTS)
 
 
 def run_with(connection: Connection) -> None:
@@ -20,6 +26,7 @@ def run_with(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         compare_server_default=True,
+        include_object=outside_search_index,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -24,7 +24,7 @@ from fairlx.orgs.models import Organization
 from fairlx.programs.models import Program
 from fairlx.projects.models import Project
 from fairlx.rbac.access import VIEW_KEY
-from fairlx.rbac.authorize import MODEL_SCOPES
+from fairlx.rbac.authorize import MODEL_SCOPES, not_found_code
 from fairlx.rbac.declarations import Declaration, Requirement
 from fairlx.spaces.models import Space
 from fairlx.workspaces.models import Workspace
@@ -115,7 +115,7 @@ async def check_permission_route(
     assert declaration.permission is not None
     assert declaration.resource is not None
     scope = MODEL_SCOPES[declaration.resource]
-    not_found = f"{scope.value}_not_found"
+    not_found = not_found_code(declaration.resource)
     outcomes = {
         persona: (
             "hidden"

@@ -39,6 +39,7 @@ from fairlx.settings import Settings
 from fairlx.spaces.models import Space, SpaceMember, SpaceRole, SpaceVisibility
 from fairlx.workspaces.models import Workspace, WorkspaceKind, WorkspaceMember, WorkspaceRole
 from tests.support.accounts import Drain, sign_up
+from tests.support.planning_world import PlanningRows, write_planning
 
 # Who the world has, and where each stands. Personas not listed hold no membership at all.
 ORG_ROLES = {"org_owner": OrgRole.OWNER, "org_admin": OrgRole.ADMIN, "dept_with_key": OrgRole.MEMBER}
@@ -96,6 +97,7 @@ class World:
     member_role: ProjectRole
     other_organization: Organization
     other_workspace: Workspace
+    planning: PlanningRows
     users: dict[str, uuid.UUID] = field(default_factory=dict)
     clients: dict[str, httpx.AsyncClient] = field(default_factory=dict)
 
@@ -112,7 +114,7 @@ class World:
             "department_id": self.bystander_department.id,
             "role_id": self.member_role.id,
             "user_id": self.users[BYSTANDER],
-        }
+        } | self.planning.ids()
 
 
 @asynccontextmanager
@@ -225,6 +227,7 @@ async def write_world(infra: Infrastructure, users: dict[str, uuid.UUID]) -> Wor
         bystander_team = ProjectTeam(workspace_id=workspace.id, project_id=project.id, name="Bystanders")
         db.add(bystander_team)
         await db.flush()
+        planning = await write_planning(db, project, users["project_owner"])
         world = World(
             organization=org,
             workspace=workspace,
@@ -239,6 +242,7 @@ async def write_world(infra: Infrastructure, users: dict[str, uuid.UUID]) -> Wor
             member_role=roles["MEMBER"],
             other_organization=other_org,
             other_workspace=other_workspace,
+            planning=planning,
             users=users,
         )
         await add_bystander(db, world, users[BYSTANDER], roles["VIEWER"])

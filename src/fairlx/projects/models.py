@@ -7,7 +7,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fairlx.core.clock import utcnow
@@ -46,6 +46,13 @@ class Project(IdMixin, TimestampMixin, Base):
     # wip_limits, swimlane, sprint_length_days, sprint_start_day, default_assignee_id, time_tracking
     settings: Mapped[dict[str, Any]] = mapped_column(JSONType(), default=dict)
     position: Mapped[float] = mapped_column(default=0.0)
+    # The workflow its items move through; `use_alter` because workflows can belong to a project too.
+    workflow_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("workflows.id", ondelete="SET NULL", use_alter=True)
+    )
+    workflow_locked: Mapped[bool] = mapped_column(
+        default=False, server_default=false()
+    )  # set by a space that requires its workflow
     created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 

@@ -16,7 +16,7 @@ from fairlx.auth.actor import resolve_actor
 from fairlx.core.errors import Unauthorized
 from fairlx.core.infrastructure import Infrastructure
 from fairlx.dependencies import Db, Infra
-from fairlx.rbac.authorize import ResourceT, authorize
+from fairlx.rbac.authorize import REFERENCE_TYPES, ResourceT, authorize
 from fairlx.rbac.declarations import Declaration, Requirement, declare
 from fairlx.rbac.permissions import Permission
 from fairlx.web.guards import SignInRequired, requested_path
@@ -36,13 +36,15 @@ def Authorized(  # noqa: N802 (reads as a type in route signatures)
     is established. `outside_transaction`: decide in a short read-only transaction of its own, for
     routes that must hold none while they work (receiving an upload)."""
 
-    async def load(request: Request, infra: Infra, db: AsyncSession | None, **path: uuid.UUID) -> ResourceT:
+    async def load(request: Request, infra: Infra, db: AsyncSession | None, **path: uuid.UUID | str) -> ResourceT:
         if db is None:
             async with infra.db.unit_of_work(read_only=True) as own:
                 return await decide(request, infra, own, path[path_parameter])
         return await decide(request, infra, db, path[path_parameter])
 
-    async def decide(request: Request, infra: Infrastructure, db: AsyncSession, resource_id: uuid.UUID) -> ResourceT:
+    async def decide(
+        request: Request, infra: Infrastructure, db: AsyncSession, resource_id: uuid.UUID | str
+    ) -> ResourceT:
         actor = await resolve_actor(request, infra, db)
         if actor is None:
             if request.url.path.startswith("/api/"):
@@ -60,7 +62,12 @@ def Authorized(  # noqa: N802 (reads as a type in route signatures)
             if outside_transaction
             else [inspect.Parameter("db", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Db)]
         ),
-        inspect.Parameter(path_parameter, inspect.Parameter.KEYWORD_ONLY, annotation=uuid.UUID, default=Path()),
+        inspect.Parameter(
+            path_parameter,
+            inspect.Parameter.KEYWORD_ONLY,
+            annotation=REFERENCE_TYPES.get(resource, uuid.UUID),
+            default=Path(),
+        ),
     ]
 
     async def dependency(**arguments: Any) -> ResourceT:

@@ -10,6 +10,7 @@ from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fairlx.core.db import Base, IdMixin, TimestampMixin, enum_column
+from fairlx.workflows.models import WorkflowInheritance
 
 
 class SpaceVisibility(StrEnum):
@@ -36,6 +37,14 @@ class Space(IdMixin, TimestampMixin, Base):
     visibility: Mapped[SpaceVisibility] = mapped_column(enum_column(SpaceVisibility), default=SpaceVisibility.PUBLIC)
     position: Mapped[float] = mapped_column(default=0.0)
     archived_at: Mapped[datetime | None]
+    default_workflow_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("workflows.id", ondelete="SET NULL", use_alter=True)
+    )
+    workflow_inheritance: Mapped[WorkflowInheritance] = mapped_column(
+        enum_column(WorkflowInheritance),
+        default=WorkflowInheritance.NONE,
+        server_default=WorkflowInheritance.NONE.value,
+    )
     created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 

@@ -10,6 +10,7 @@ from fairlx.core.db.base import Base
 
 MODEL_MODULES = (
     "fairlx.core.outbox.models",
+    "fairlx.core.db.counters",
     "fairlx.auth.models",
     "fairlx.twofactor.models",
     "fairlx.oauth.models",
@@ -19,6 +20,10 @@ MODEL_MODULES = (
     "fairlx.spaces.models",
     "fairlx.programs.models",
     "fairlx.projects.models",
+    "fairlx.workflows.models",
+    "fairlx.fields.models",
+    "fairlx.tasks.models",
+    "fairlx.views.models",
 )
 
 

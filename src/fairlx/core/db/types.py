@@ -6,7 +6,7 @@ import enum
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Dialect, Enum
+from sqlalchemy import JSON, DateTime, Dialect, Enum, String
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
@@ -53,3 +53,15 @@ def enum_column(enum_cls: type[enum.Enum], length: int = 32) -> Enum:
         validate_strings=True,
         values_callable=lambda members: [member.value for member in members],
     )
+
+
+class SortKey(TypeDecorator[str]):
+    """A fractional-index position: compared byte by byte on every database (the "C" collation on
+    PostgreSQL, SQLite's default BINARY), so inserting between two items never rewrites the others."""
+
+    impl = String(64)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        collation = "C" if dialect.name == "postgresql" else None
+        return dialect.type_descriptor(String(64, collation=collation))
