@@ -15,7 +15,7 @@ from cronsim import CronSim
 if TYPE_CHECKING:
     from fairlx.core.infrastructure import Infrastructure
 
-JOB_MODULES = ("fairlx.core.outbox.jobs", "fairlx.core.mail.jobs", "fairlx.core.storage.jobs")
+JOB_MODULES = ("fairlx.core.outbox.jobs", "fairlx.core.mail.jobs", "fairlx.core.storage.jobs", "fairlx.tasks.jobs")
 
 
 @dataclass(frozen=True)

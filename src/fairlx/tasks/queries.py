@@ -1,0 +1,306 @@
+"""Reading work items: one task, a filtered and sorted list, a board, the trash. Each read runs a fixed
+number of statements however many items it returns: the items, then their statuses, labels and
+assignees in one statement each."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from fairlx.auth.models import User
+from fairlx.core.errors import Invalid
+from fairlx.core.pagination import Page, id_cursor, last_id
+from fairlx.fields.models import CustomField
+from fairlx.fields.values import applicable_fields
+from fairlx.projects.models import Project
+from fairlx.search.fulltext import search_terms, task_matches
+from fairlx.tasks.filters import FieldCatalog, FilterGroup, compile_filter, parse_sort
+from fairlx.tasks.models import Label, Task, TaskAssignee, TaskLabel
+from fairlx.tasks.service import project_priorities
+from fairlx.workflows.models import WorkflowStatus
+
+DEFAULT_SORT = "-number"
+
+
+@dataclass(frozen=True)
+class Person:
+    id: uuid.UUID
+    name: str
+    avatar_key: str | None
+
+
+@dataclass
+class TaskView:
+    task: Task
+    status: WorkflowStatus
+    labels: list[Label] = field(default_factory=list)
+    assignees: list[Person] = field(default_factory=list)
+    custom_fields: dict[str, Any] = field(default_factory=dict)  # by field key
+
+
+@dataclass(frozen=True)
+class TaskQuery:
+    filter: FilterGroup
+    sort: str | None = None
+    text: str | None = None  # words searched in titles, descriptions and keys
+
+
+async def catalog_for(db: AsyncSession, project: Project) -> tuple[FieldCatalog, list[CustomField]]:
+    fields = await applicable_fields(db, project)
+    dialect = db.get_bind().dialect.name
+    return FieldCatalog(dialect, {each.key: each for each in fields}, project_priorities(project)), fields
+
+
+async def views_of(db: AsyncSession, tasks: Sequence[Task], fields: Sequence[CustomField]) -> list[TaskView]:
+    """The tasks with their status, labels and assignees: three statements for any number of tasks."""
+    if not tasks:
+        return []
+    ids = [task.id for task in tasks]
+    statuses = {
+        status.id: status
+        for status in await db.scalars(
+            select(WorkflowStatus).where(WorkflowStatus.id.in_({task.status_id for task in tasks}))
+        )
+    }
+    labels: dict[uuid.UUID, list[Label]] = defaultdict(list)
+    for task_id, label in await db.execute(
+        select(TaskLabel.task_id, Label).join(Label, Label.id == TaskLabel.label_id).where(TaskLabel.task_id.in_(ids))
+    ):
+        labels[task_id].append(label)
+    people: dict[uuid.UUID, list[Person]] = defaultdict(list)
+    for task_id, user_id, name, avatar_key in await db.execute(
+        select(TaskAssignee.task_id, User.id, User.name, User.avatar_key)
+        .join(User, User.id == TaskAssignee.user_id)
+        .where(TaskAssignee.task_id.in_(ids))
+        .order_by(User.name)
+    ):
+        people[task_id].append(Person(user_id, name, avatar_key))
+    keys = {str(each.id): each.key for each in fields}
+    return [
+        TaskView(
+            task,
+            statuses[task.status_id],
+            sorted(labels[task.id], key=lambda label: label.name.casefold()),
+            people[task.id],
+            {keys[field_id]: value for field_id, value in (task.custom_fields or {}).items() if field_id in keys},
+        )
+        for task in tasks
+    ]
+
+
+async def task_view(db: AsyncSession, project: Project, task: Task) -> TaskView:
+    fields = await applicable_fields(db, project)
+    return (await views_of(db, [task], fields))[0]
+
+
+async def list_tasks(
+    db: AsyncSession, project: Project, query: TaskQuery, *, cursor: str | None, limit: int
+) -> tuple[Page[TaskView], int]:
+    """A page of the project's live items matching `query`, and how many match in all."""
+    catalog, fields = await catalog_for(db, project)
+    matching = _matching(db, project, query, catalog)
+    order = parse_sort(query.sort or DEFAULT_SORT, catalog)
+    page_query = matching.order_by(*_order_by(order)).limit(limit + 1)
+    after = last_id(cursor)
+    if after is not None:
+        page_query = page_query.where(await _after(db, order, after))
+    rows = list((await db.scalars(page_query)).all())
+    total = await db.scalar(matching.with_only_columns(func.count()).order_by(None)) or 0
+    views = await views_of(db, rows[:limit], fields)
+    next_cursor = id_cursor(rows[limit - 1].id) if len(rows) > limit else None
+    return Page(views, next_cursor), total
+
+
+def _matching(db: AsyncSession, project: Project, query: TaskQuery, catalog: FieldCatalog) -> Select[Any]:
+    condition = compile_filter(query.filter, catalog)
+    statement = select(Task).where(Task.project_id == project.id, Task.deleted_at.is_(None), condition)
+    if query.text:
+        statement = statement.where(Task.id.in_(_text_matches(db.get_bind().dialect.name, query.text)))
+    return statement
+
+
+def _text_matches(dialect: str, text: str) -> Select[Any]:
+    terms = search_terms(text)
+    if not terms:
+        raise Invalid("search_empty", "Type at least one word to search for.", field="q")
+    return select(task_matches(dialect, terms).subquery().c.task_id)
+
+
+def _order_by(order: list[tuple[ColumnElement[Any], bool]]) -> list[ColumnElement[Any]]:
+    """Each sort column with its empties last, then the id: a total order a cursor can resume."""
+    terms: list[ColumnElement[Any]] = []
+    for column, descending in order:
+        terms += [column.is_(None), column.desc() if descending else column.asc()]
+    return [*terms, Task.id.asc()]
+
+
+async def _after(
+    db: AsyncSession, order: list[tuple[ColumnElement[Any], bool]], last: uuid.UUID
+) -> ColumnElement[bool]:
+    """Rows after the row `last` in `order`. The cursor carries only the row's id; its sort values are
+    read back (typed by the database) in one statement."""
+    keys: list[tuple[ColumnElement[Any], bool]] = []
+    for column, descending in order:
+        keys += [(column.is_(None), False), (column, descending)]
+    keys.append((Task.id.expression, False))
+    values = (await db.execute(select(*(column for column, _ in keys)).where(Task.id == last))).first()
+    if values is None:
+        raise Invalid("cursor_invalid", "The cursor is not one this list gave out.", field="cursor")
+    alternatives = []
+    for index, (column, descending) in enumerate(keys):
+        earlier_equal = [each.is_not_distinct_from(values[position]) for position, (each, _) in enumerate(keys[:index])]
+        beyond = column < values[index] if descending else column > values[index]
+        alternatives.append(and_(*earlier_equal, beyond))
+    return or_(*alternatives)
+
+
+# ───────────────────────── board ─────────────────────────
+
+UNASSIGNED = "none"
+
+
+@dataclass
+class Column:
+    status: WorkflowStatus
+    wip_limit: int | None
+    count: int
+    cards: list[TaskView]
+    next_cursor: str | None
+
+    @property
+    def over_limit(self) -> bool:
+        return self.wip_limit is not None and self.wip_limit > 0 and self.count > self.wip_limit
+
+
+@dataclass(frozen=True)
+class Lane:
+    key: str
+    title: str
+    task_ids: list[uuid.UUID]
+
+
+@dataclass
+class Board:
+    workflow_id: uuid.UUID | None
+    columns: list[Column]
+    lanes: list[Lane]
+    allowed_moves: dict[uuid.UUID, list[uuid.UUID]]
+    fields: list[CustomField]
+
+
+async def board(
+    db: AsyncSession,
+    project: Project,
+    query: TaskQuery,
+    *,
+    statuses: Sequence[WorkflowStatus],
+    allowed_moves: dict[uuid.UUID, list[uuid.UUID]],
+    swimlane_by: str,
+    per_column: int,
+) -> Board:
+    """Every column of the workflow with its count and its first `per_column` cards by position."""
+    catalog, fields = await catalog_for(db, project)
+    matching = _matching(db, project, query, catalog)
+    counts = dict(
+        (await db.execute(matching.with_only_columns(Task.status_id, func.count()).group_by(Task.status_id))).all()
+    )
+    ranked = matching.add_columns(
+        func.row_number().over(partition_by=Task.status_id, order_by=(Task.position, Task.id)).label("rank")
+    ).subquery()
+    card = aliased(Task, ranked)
+    cards = (
+        await db.scalars(select(card).where(ranked.c.rank <= per_column).order_by(ranked.c.position, ranked.c.id))
+    ).all()
+    views = await views_of(db, cards, fields)
+    by_status: dict[uuid.UUID, list[TaskView]] = defaultdict(list)
+    for view in views:
+        by_status[view.task.status_id].append(view)
+    limits = _wip_limits(project, statuses)
+    columns = [
+        Column(
+            status,
+            limits.get(status.id),
+            counts.get(status.id, 0),
+            by_status[status.id],
+            id_cursor(by_status[status.id][-1].task.id)
+            if counts.get(status.id, 0) > len(by_status[status.id])
+            else None,
+        )
+        for status in statuses
+    ]
+    lanes = await _lanes(db, views, swimlane_by)
+    return Board(project.workflow_id, columns, lanes, allowed_moves, fields)
+
+
+def _wip_limits(project: Project, statuses: Sequence[WorkflowStatus]) -> dict[uuid.UUID, int]:
+    """The project's WIP limits (kept by status name or key) per status id."""
+    configured = {name.casefold(): limit for name, limit in project.settings.get("wip_limits", {}).items()}
+    limits = {}
+    for status in statuses:
+        limit = configured.get(status.key.casefold(), configured.get(status.name.casefold()))
+        if limit:
+            limits[status.id] = int(limit)
+    return limits
+
+
+async def _lanes(db: AsyncSession, views: Sequence[TaskView], swimlane_by: str) -> list[Lane]:
+    if swimlane_by == "none":
+        return []
+    grouped: dict[str, list[uuid.UUID]] = defaultdict(list)
+    titles: dict[str, str] = {}
+    for view in views:
+        key, title = _lane_of(view, swimlane_by)
+        grouped[key].append(view.task.id)
+        titles[key] = title
+    if swimlane_by == "epic":
+        titles |= await _epic_titles(db, [key for key in grouped if key != UNASSIGNED])
+    ordered = sorted(grouped, key=lambda key: (key == UNASSIGNED, titles[key].casefold()))
+    return [Lane(key, titles[key], grouped[key]) for key in ordered]
+
+
+def _lane_of(view: TaskView, swimlane_by: str) -> tuple[str, str]:
+    task = view.task
+    if swimlane_by == "assignee":
+        first = view.assignees[0] if view.assignees else None
+        return (str(first.id), first.name) if first else (UNASSIGNED, "Unassigned")
+    if swimlane_by == "epic":
+        return (str(task.epic_id), "") if task.epic_id else (UNASSIGNED, "No epic")
+    if swimlane_by == "type":
+        return task.type, task.type.title()
+    return task.priority, task.priority.title()
+
+
+async def _epic_titles(db: AsyncSession, epic_ids: Sequence[str]) -> dict[str, str]:
+    if not epic_ids:
+        return {}
+    rows = await db.execute(select(Task.id, Task.key, Task.title).where(Task.id.in_([uuid.UUID(e) for e in epic_ids])))
+    return {str(epic_id): f"{key} {title}" for epic_id, key, title in rows}
+
+
+# ───────────────────────── trash ─────────────────────────
+
+
+async def trash(db: AsyncSession, project: Project, *, cursor: str | None, limit: int) -> Page[TaskView]:
+    statement = (
+        select(Task)
+        .where(Task.project_id == project.id, Task.deleted_at.is_not(None))
+        .order_by(Task.deleted_at.desc(), Task.id)
+        .limit(limit + 1)
+    )
+    after = last_id(cursor)
+    if after is not None:
+        statement = statement.where(await _after(db, [(Task.deleted_at.expression, True)], after))
+    rows = list((await db.scalars(statement)).all())
+    fields = await applicable_fields(db, project)
+    return Page(await views_of(db, rows[:limit], fields), id_cursor(rows[limit - 1].id) if len(rows) > limit else None)
+
+
+async def labels_of(db: AsyncSession, project: Project) -> list[Label]:
+    return list(await db.scalars(select(Label).where(Label.project_id == project.id).order_by(func.lower(Label.name))))
