@@ -4,9 +4,11 @@ import Alpine from "@alpinejs/csp";
 import htmx from "htmx.org";
 
 import { registerClipboard } from "./components/clipboard.js";
+import { registerFilterBuilder } from "./components/filter-builder.js";
 import { registerHtmxFeedback } from "./components/htmx-feedback.js";
 import { registerKanban } from "./components/kanban.js";
 import { registerModal } from "./components/modal.js";
+import { registerPalette } from "./components/palette.js";
 import { registerThemeSwitcher } from "./components/theme-switcher.js";
 import { registerThemeSync } from "./components/theme-sync.js";
 import { registerToasts } from "./components/toasts.js";
@@ -16,10 +18,12 @@ window.Alpine = Alpine;
 
 registerToasts(Alpine);
 registerModal(Alpine);
+registerPalette(Alpine);
 registerThemeSwitcher(Alpine);
 registerHtmxFeedback(Alpine);
 registerClipboard(Alpine);
 registerThemeSync();
 registerKanban();
+registerFilterBuilder();
 
 Alpine.start();

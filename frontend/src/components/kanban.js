@@ -3,8 +3,10 @@
 // too: Alt+Arrow Left/Right to the previous/next column, Alt+Arrow Up/Down within a column.
 //
 // When a list (or an ancestor) has `data-move-url`, each move is POSTed there through htmx with
-// `item`, `column` and `position`; a refused move is put back where it was. Without it (the style
-// guide) the move stays client-side.
+// `item`, `column`, `position`, the neighbours it landed between (`after`, `before`) and the card's
+// `version`; a refused move is put back where it was (the refusal shows as a toast). Without it (the
+// style guide) the move stays client-side. A board with `data-allowed-moves` (status id -> the status
+// ids a card may go to) dims the columns a dragged card may not enter.
 import htmx from "htmx.org";
 import Sortable from "sortablejs";
 
@@ -50,10 +52,47 @@ function afterMove(item, from, to, oldIndex) {
     },
     { once: true },
   );
+  const siblings = [...to.querySelectorAll(ITEM)];
+  item.addEventListener(
+    "htmx:afterRequest",
+    (event) => {
+      if (!event.detail.successful) return;
+      const version = event.detail.xhr.getResponseHeader("X-Task-Version");
+      if (version) item.dataset.version = version;
+      item.dataset.status = to.dataset.column;
+    },
+    { once: true },
+  );
   htmx.ajax("POST", moveUrl, {
     source: item,
     swap: "none",
-    values: { item: item.dataset.id, column: to.dataset.column, position },
+    values: {
+      item: item.dataset.id,
+      column: to.dataset.column,
+      position,
+      after: siblings[position - 1]?.dataset.id || "",
+      before: siblings[position + 1]?.dataset.id || "",
+      version: item.dataset.version || "",
+    },
+  });
+}
+
+function allowedFrom(list) {
+  const board = list.closest("[data-allowed-moves]");
+  if (!board) return null;
+  try {
+    return JSON.parse(board.dataset.allowedMoves)[list.dataset.column] || [];
+  } catch {
+    return null;
+  }
+}
+
+function dimForbidden(list, on) {
+  const allowed = on ? allowedFrom(list) : null;
+  document.querySelectorAll(LIST).forEach((other) => {
+    const column = other.closest("[data-kanban-column]") || other;
+    const forbidden = allowed !== null && other !== list && !allowed.includes(other.dataset.column);
+    column.classList.toggle("kanban-forbidden", on && forbidden);
   });
 }
 
@@ -69,7 +108,11 @@ function makeSortable(list) {
     chosenClass: "kanban-chosen",
     dragClass: "kanban-drag",
     fallbackClass: "kanban-fallback",
-    onEnd: (event) => afterMove(event.item, event.from, event.to, event.oldIndex),
+    onStart: (event) => dimForbidden(event.from, true),
+    onEnd: (event) => {
+      dimForbidden(event.from, false);
+      afterMove(event.item, event.from, event.to, event.oldIndex);
+    },
   });
 }
 

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fairlx.auth.schemas import avatar_url
 from fairlx.core.errors import Invalid, NotFound
 from fairlx.core.pagination import DEFAULT_LIMIT, CursorParam, Limit
-from fairlx.dependencies import Ctx, Db
+from fairlx.dependencies import Ctx, Db, RequestContext
 from fairlx.fields.values import applicable_fields
 from fairlx.projects.models import Project
 from fairlx.rbac.guard import Authorized
@@ -46,7 +46,6 @@ from fairlx.tasks.schemas import (
     TaskUpdate,
 )
 from fairlx.web.markdown import render_markdown
-from fairlx.workflows.service import mover_for, statuses_of, transition_rules
 
 router = APIRouter(prefix="/api/v1", tags=["tasks"])
 
@@ -99,8 +98,12 @@ def _task_fields(view: queries.TaskView) -> dict[str, Any]:
     }
 
 
-def caller_of(ctx: Any) -> service.Caller:
+def caller_of(ctx: RequestContext) -> service.Caller:
     return service.Caller(ctx.actor.user_id, ctx.infra.cache)
+
+
+def viewer_of(ctx: RequestContext) -> queries.Viewer:
+    return queries.Viewer(ctx.actor.user_id, ctx.infra.cache)
 
 
 async def project_of(db: AsyncSession, task: Task) -> Project:
@@ -173,21 +176,8 @@ async def project_board(
     per_column: Annotated[int, Query(ge=1, le=MAX_CARDS_PER_COLUMN)] = 50,
 ) -> BoardOut:
     swimlane_by = swimlane or SwimlaneBy(project.settings.get("swimlane", "none"))
-    if project.workflow_id is None:
-        statuses, allowed = [], {}
-    else:
-        statuses = await statuses_of(ctx.db, project.workflow_id)
-        rules = await transition_rules(ctx.db, project.workflow_id)
-        mover = await mover_for(ctx.db, ctx.infra.cache, ctx.actor.user_id, project)
-        allowed = {status.id: rules.targets(status.id, mover) for status in statuses}
     board = await queries.board(
-        ctx.db,
-        project,
-        query,
-        statuses=statuses,
-        allowed_moves=allowed,
-        swimlane_by=swimlane_by.value,
-        per_column=per_column,
+        ctx.db, viewer_of(ctx), project, query, swimlane_by=swimlane_by.value, per_column=per_column
     )
     return BoardOut(
         project_id=project.id,
@@ -205,7 +195,7 @@ async def project_board(
         ],
         swimlane_by=swimlane_by,
         swimlanes=[SwimlaneOut(key=lane.key, title=lane.title, task_ids=lane.task_ids) for lane in board.lanes],
-        allowed_moves={str(status_id): targets for status_id, targets in allowed.items()},
+        allowed_moves={str(status_id): targets for status_id, targets in board.allowed_moves.items()},
     )
 
 
@@ -275,16 +265,9 @@ async def move_task(
 
 @router.get("/tasks/{task_ref}/transitions")
 async def allowed_transitions(task: TaskViewer, ctx: Ctx) -> list[StatusOut]:
-    project = await project_of(ctx.db, task)
-    if project.workflow_id is None:
-        return []
-    rules = await transition_rules(ctx.db, project.workflow_id)
-    targets = set(rules.targets(task.status_id, await mover_for(ctx.db, ctx.infra.cache, ctx.actor.user_id, project)))
-    return [
-        StatusOut.model_validate(status)
-        for status in await statuses_of(ctx.db, project.workflow_id)
-        if status.id in targets
-    ]
+    """The statuses the caller may move the item to (its own first)."""
+    statuses = await queries.allowed_statuses(ctx.db, viewer_of(ctx), await project_of(ctx.db, task), task)
+    return [StatusOut.model_validate(status) for status in statuses]
 
 
 @router.post("/tasks/{task_ref}/split", status_code=201)

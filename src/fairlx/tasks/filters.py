@@ -97,6 +97,7 @@ class FieldRef:
 
     kind: Kind
     column: ColumnElement[Any] | None = None
+    member: Kind = Kind.TEXT  # the kind of each value of a set
     contains: Callable[[Any], ColumnElement[bool]] | None = None
     empty: ColumnElement[bool] | None = None
 
@@ -129,6 +130,7 @@ BUILT_IN: dict[str, FieldRef] = {
         Kind.SET,
         contains=lambda user_id: exists().where(TaskAssignee.task_id == Task.id, TaskAssignee.user_id == user_id),
         empty=~exists().where(TaskAssignee.task_id == Task.id),
+        member=Kind.ID,
     ),
     "label": FieldRef(
         Kind.SET,
@@ -282,11 +284,11 @@ def _set_condition(ref: FieldRef, operator: Operator, raw: Any, at: str) -> Colu
     if operator is Operator.IS_NOT_EMPTY:
         return not_(ref.empty)
     if operator in (Operator.EQUALS, Operator.CONTAINS):
-        return ref.contains(_coerce(Kind.TEXT, raw, at))
+        return ref.contains(_coerce(ref.member, raw, at))
     if operator in (Operator.NOT_EQUALS, Operator.NOT_CONTAINS):
-        return not_(ref.contains(_coerce(Kind.TEXT, raw, at)))
+        return not_(ref.contains(_coerce(ref.member, raw, at)))
     if operator in (Operator.IN, Operator.NOT_IN):
-        any_of = or_(false(), *(ref.contains(_coerce(Kind.TEXT, each, at)) for each in _as_list(raw, at)))
+        any_of = or_(false(), *(ref.contains(_coerce(ref.member, each, at)) for each in _as_list(raw, at)))
         return any_of if operator is Operator.IN else not_(any_of)
     raise Invalid("operator_not_applicable", f"{operator.value} does not apply to a list of values.", field=at)
 

@@ -10,23 +10,30 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from fairlx.auth.models import User
+from fairlx.core.cache import Cache
 from fairlx.core.errors import Invalid
 from fairlx.core.pagination import Page, id_cursor, last_id
 from fairlx.fields.models import CustomField
 from fairlx.fields.values import applicable_fields
-from fairlx.projects.models import Project
+from fairlx.projects.models import Project, ProjectMember
+from fairlx.rbac.access import VIEW_KEY
+from fairlx.rbac.authorize import permissions_on
+from fairlx.rbac.permissions import Scope
 from fairlx.search.fulltext import search_terms, task_matches
 from fairlx.tasks.filters import FieldCatalog, FilterGroup, compile_filter, parse_sort
 from fairlx.tasks.models import Label, Task, TaskAssignee, TaskLabel
 from fairlx.tasks.service import project_priorities
 from fairlx.workflows.models import WorkflowStatus
+from fairlx.workflows.service import mover_for, statuses_of, transition_rules
+from fairlx.workspaces.models import WorkspaceMember
 
 DEFAULT_SORT = "-number"
+MAX_PEOPLE = 500
 
 
 @dataclass(frozen=True)
@@ -155,8 +162,12 @@ async def _after(
         raise Invalid("cursor_invalid", "The cursor is not one this list gave out.", field="cursor")
     alternatives = []
     for index, (column, descending) in enumerate(keys):
-        earlier_equal = [each.is_not_distinct_from(values[position]) for position, (each, _) in enumerate(keys[:index])]
-        beyond = column < values[index] if descending else column > values[index]
+        earlier_equal = [
+            each.is_not_distinct_from(literal(values[position], each.type))
+            for position, (each, _) in enumerate(keys[:index])
+        ]
+        theirs = literal(values[index], column.type)
+        beyond = column < theirs if descending else column > theirs
         alternatives.append(and_(*earlier_equal, beyond))
     return or_(*alternatives)
 
@@ -197,15 +208,16 @@ class Board:
 
 async def board(
     db: AsyncSession,
+    viewer: Viewer,
     project: Project,
     query: TaskQuery,
     *,
-    statuses: Sequence[WorkflowStatus],
-    allowed_moves: dict[uuid.UUID, list[uuid.UUID]],
     swimlane_by: str,
     per_column: int,
 ) -> Board:
-    """Every column of the workflow with its count and its first `per_column` cards by position."""
+    """Every column of the workflow with its count and its first `per_column` cards by position, and
+    where the viewer may move a card from each column."""
+    statuses, allowed_moves = await _columns_and_moves(db, viewer, project)
     catalog, fields = await catalog_for(db, project)
     matching = _matching(db, project, query, catalog)
     counts = dict(
@@ -237,6 +249,30 @@ async def board(
     ]
     lanes = await _lanes(db, views, swimlane_by)
     return Board(project.workflow_id, columns, lanes, allowed_moves, fields)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    user_id: uuid.UUID
+    cache: Cache
+
+
+async def _columns_and_moves(
+    db: AsyncSession, viewer: Viewer, project: Project
+) -> tuple[list[WorkflowStatus], dict[uuid.UUID, list[uuid.UUID]]]:
+    if project.workflow_id is None:
+        return [], {}
+    statuses = await statuses_of(db, project.workflow_id)
+    rules = await transition_rules(db, project.workflow_id)
+    mover = await mover_for(db, viewer.cache, viewer.user_id, project)
+    return statuses, {status.id: rules.targets(status.id, mover) for status in statuses}
+
+
+async def allowed_statuses(db: AsyncSession, viewer: Viewer, project: Project, task: Task) -> list[WorkflowStatus]:
+    """The statuses the viewer may move `task` to, its own first."""
+    statuses, moves = await _columns_and_moves(db, viewer, project)
+    targets = set(moves.get(task.status_id, []))
+    return [status for status in statuses if status.id == task.status_id or status.id in targets]
 
 
 def _wip_limits(project: Project, statuses: Sequence[WorkflowStatus]) -> dict[uuid.UUID, int]:
@@ -304,3 +340,40 @@ async def trash(db: AsyncSession, project: Project, *, cursor: str | None, limit
 
 async def labels_of(db: AsyncSession, project: Project) -> list[Label]:
     return list(await db.scalars(select(Label).where(Label.project_id == project.id).order_by(func.lower(Label.name))))
+
+
+async def project_statuses(db: AsyncSession, project: Project) -> list[WorkflowStatus]:
+    return [] if project.workflow_id is None else await statuses_of(db, project.workflow_id)
+
+
+async def project_people(db: AsyncSession, cache: Cache, project: Project) -> list[Person]:
+    """Who can be assigned in the project: the workspace's and the project's members who can see it."""
+    candidates = await db.execute(
+        select(User.id, User.name, User.avatar_key)
+        .where(
+            or_(
+                User.id.in_(
+                    select(WorkspaceMember.user_id).where(WorkspaceMember.workspace_id == project.workspace_id)
+                ),
+                User.id.in_(select(ProjectMember.user_id).where(ProjectMember.project_id == project.id)),
+            )
+        )
+        .order_by(User.name)
+        .limit(MAX_PEOPLE)
+    )
+    people = []
+    for user_id, name, avatar_key in candidates:
+        if VIEW_KEY[Scope.PROJECT] in await permissions_on(db, cache, user_id, project):
+            people.append(Person(user_id, name, avatar_key))
+    return people
+
+
+async def epics_of(db: AsyncSession, project: Project) -> list[Task]:
+    return list(
+        await db.scalars(
+            select(Task)
+            .where(Task.project_id == project.id, Task.type == "EPIC", Task.deleted_at.is_(None))
+            .order_by(Task.number)
+            .limit(MAX_PEOPLE)
+        )
+    )

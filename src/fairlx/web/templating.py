@@ -53,6 +53,15 @@ def field_error(errors: Any, name: str) -> str | None:
     return errors.fields.get(name) if errors else None
 
 
+def map_options(items: Any, value_name: str, label_name: str) -> list[tuple[str, str]]:
+    """Rows (objects or dicts) as the (value, label) pairs a select takes."""
+
+    def read(item: Any, name: str) -> str:
+        return str(item[name] if isinstance(item, dict) else getattr(item, name))
+
+    return [(read(item, value_name), read(item, label_name)) for item in items]
+
+
 def build_environment(manifest: AssetManifest | None = None) -> jinja2.Environment:
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(folder) for folder in template_folders()]),
@@ -65,6 +74,7 @@ def build_environment(manifest: AssetManifest | None = None) -> jinja2.Environme
     environment.globals["product_name"] = PRODUCT_NAME
     environment.filters["initials"] = initials
     environment.filters["avatar_tone"] = avatar_tone
+    environment.filters["map_options"] = map_options
     environment.globals["avatar_url"] = avatar_url
     environment.globals["field_error"] = field_error
     return environment
