@@ -20,6 +20,8 @@ from fairlx.core.infrastructure import Infrastructure, build_infrastructure
 from fairlx.core.logging import configure_logging
 from fairlx.core.outbox.dispatcher import Dispatcher
 from fairlx.core.outbox.registry import load_job_modules
+from fairlx.fields.api import router as fields_router
+from fairlx.fields.pages import router as fields_pages_router
 from fairlx.files.api import router as files_router
 from fairlx.middleware.body_limit import BodyLimitMiddleware
 from fairlx.middleware.csrf import CsrfMiddleware
@@ -44,15 +46,24 @@ from fairlx.projects.api import PROJECT_IMAGE_PATHS
 from fairlx.projects.api import router as projects_router
 from fairlx.projects.pages import router as projects_pages_router
 from fairlx.rbac.api import router as rbac_router
+from fairlx.search.api import router as search_router
+from fairlx.search.pages import router as search_pages_router
 from fairlx.settings import Settings
 from fairlx.spaces.api import router as spaces_router
 from fairlx.spaces.pages import router as spaces_pages_router
 from fairlx.system.api import router as system_router
+from fairlx.tasks.api import router as tasks_router
+from fairlx.tasks.mywork_api import router as mywork_router
+from fairlx.tasks.mywork_pages import router as mywork_pages_router
+from fairlx.tasks.pages import router as tasks_pages_router
 from fairlx.twofactor.api import router as twofactor_router
 from fairlx.twofactor.pages import router as twofactor_pages_router
+from fairlx.views.api import router as views_router
 from fairlx.web.assets import static_files
 from fairlx.web.guards import install_sign_in_redirect
 from fairlx.web.pages import router as web_router
+from fairlx.workflows.api import router as workflows_router
+from fairlx.workflows.pages import router as workflows_pages_router
 from fairlx.workspaces.api import router as workspaces_router
 from fairlx.workspaces.pages import router as workspaces_pages_router
 
@@ -99,12 +110,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(programs_pages_router)
     app.include_router(spaces_router)
     app.include_router(spaces_pages_router)
+    app.include_router(tasks_router)
+    app.include_router(tasks_pages_router)
+    app.include_router(mywork_router)
+    app.include_router(mywork_pages_router)
     app.include_router(projects_router)
     app.include_router(projects_pages_router)
+    app.include_router(workflows_router)
+    app.include_router(workflows_pages_router)
+    app.include_router(fields_router)
+    app.include_router(fields_pages_router)
     app.include_router(workspaces_router)
     app.include_router(workspaces_pages_router)
     app.include_router(orgs_router)
     app.include_router(orgs_pages_router)
+    app.include_router(search_router)
+    app.include_router(search_pages_router)
+    app.include_router(views_router)
     app.include_router(web_router)
     app.mount("/static", static_files(), name="static")
     _install_middleware(app, settings)

@@ -50,11 +50,17 @@ async def test_creating_a_project_from_the_page(crew: Crew) -> None:
     refused = await crew.editor.post(url, data={"name": "Website", "key": "w"}, headers=HTMX)
     assert refused.status_code == 422
     assert "2 to 10 capital letters" in refused.text
-    created = await crew.editor.post(url, data={"name": "Website", "key": "web", "board_type": "SCRUM"}, headers=HTMX)
+    created = await crew.editor.post(
+        url,
+        data={"name": "Website", "key": "web", "board_type": "SCRUM", "workflow_template": "BUG_TRACKING"},
+        headers=HTMX,
+    )
     assert created.status_code == 204
-    settings_url = created.headers["hx-redirect"]
-    assert re.fullmatch(r"/projects/[0-9a-f-]{36}/settings", settings_url)
-    page = await crew.editor.get(settings_url)
+    board_url = created.headers["hx-redirect"]
+    assert re.fullmatch(r"/projects/[0-9a-f-]{36}/board", board_url)
+    board = await crew.editor.get(board_url)
+    assert all(status in board.text for status in ("Open", "Confirmed", "Fixed", "Verified"))
+    page = await crew.editor.get(board_url.replace("/board", "/settings"))
     assert page.status_code == 200
     assert "Website" in page.text
     assert re.search(r'<option value="SCRUM" selected', page.text)

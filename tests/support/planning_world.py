@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fairlx.fields.models import CustomField, FieldType, WorkItemType
 from fairlx.projects.models import Project
-from fairlx.tasks.models import Label, Task
+from fairlx.tasks.models import Label, PersonalItem, Task
 from fairlx.views.models import SavedView, ViewScope, ViewType
 from fairlx.workflows.models import DefinitionScope, StatusType, Workflow, WorkflowStatus, WorkflowTransition
 
@@ -27,6 +27,7 @@ class PlanningRows:
     label: Label
     task: Task
     view: SavedView
+    backlog_item: PersonalItem
 
     def ids(self) -> dict[str, Any]:
         return {
@@ -39,6 +40,7 @@ class PlanningRows:
             "task_ref": self.task.id,
             "task_id": self.task.id,
             "view_id": self.view.id,
+            "item_id": self.backlog_item.id,
         }
 
 
@@ -102,6 +104,7 @@ async def write_planning(db: AsyncSession, project: Project, owner_id: uuid.UUID
         view_type=ViewType.LIST,
         created_by=owner_id,
     )
-    db.add_all([transition, field, work_item_type, label, task, view])
+    backlog_item = PersonalItem(workspace_id=workspace_id, user_id=owner_id, title="Darker sidebar", position="a0")
+    db.add_all([transition, field, work_item_type, label, task, view, backlog_item])
     await db.flush()
-    return PlanningRows(workflow, todo, transition, field, work_item_type, label, task, view)
+    return PlanningRows(workflow, todo, transition, field, work_item_type, label, task, view, backlog_item)

@@ -42,24 +42,23 @@ function afterMove(item, from, to, oldIndex) {
   announce(`Moved ${item.dataset.title || "card"} to ${columnName(to)}, position ${position + 1} of ${total}.`);
   const moveUrl = to.closest("[data-move-url]")?.dataset.moveUrl;
   if (!moveUrl) return;
-  item.addEventListener(
-    "htmx:afterRequest",
-    (event) => {
-      if (event.detail.successful) return;
-      putBack(item, from, oldIndex);
-      refreshCount(from);
-      refreshCount(to);
-    },
-    { once: true },
-  );
   const siblings = [...to.querySelectorAll(ITEM)];
   item.addEventListener(
     "htmx:afterRequest",
     (event) => {
-      if (!event.detail.successful) return;
-      const version = event.detail.xhr.getResponseHeader("X-Task-Version");
-      if (version) item.dataset.version = version;
-      item.dataset.status = to.dataset.column;
+      const { xhr } = event.detail;
+      if (event.detail.successful && xhr.status < 400) {
+        const version = xhr.getResponseHeader("X-Task-Version");
+        if (version) item.dataset.version = version;
+        item.dataset.status = to.dataset.column;
+        return;
+      }
+      putBack(item, from, oldIndex);
+      refreshCount(from);
+      refreshCount(to);
+      // A refusal the page answers as a problem (422 counts as a success for htmx: forms swap it in).
+      if (xhr.status === 422) showRefusal(xhr);
+      announce(`${item.dataset.title || "The card"} went back: the move was refused.`);
     },
     { once: true },
   );
@@ -75,6 +74,17 @@ function afterMove(item, from, to, oldIndex) {
       version: item.dataset.version || "",
     },
   });
+}
+
+function showRefusal(xhr) {
+  let problem = { title: "The move was refused", message: "" };
+  try {
+    const body = JSON.parse(xhr.responseText);
+    problem = { title: body.title || problem.title, message: body.detail || "" };
+  } catch {
+    // not a problem document: keep the generic words
+  }
+  window.Alpine?.store("toasts")?.show({ kind: "error", ...problem });
 }
 
 function allowedFrom(list) {

@@ -32,7 +32,8 @@ export function registerModal(Alpine) {
     },
 
     show(event) {
-      if (event.detail?.id !== this.$el.id || this.$el.open) return;
+      // A dialog htmx swapped out still hears the event: only the one in the document may open.
+      if (event.detail?.id !== this.$el.id || this.$el.open || !this.$el.isConnected) return;
       this.opener = document.activeElement;
       this.$el.showModal();
       const preferred = this.$el.querySelector("[autofocus]") || focusableIn(this.$el)[0];

@@ -39,6 +39,7 @@ from fairlx.spaces.schemas import Color, Description, Key
 from fairlx.web.forms import FormErrors, form_values, parse_form, refused
 from fairlx.web.guards import PageActor, redirect
 from fairlx.web.templating import render
+from fairlx.workflows.templates import TEMPLATES, TemplateKey
 from fairlx.web.uploads import uploaded_file
 from fairlx.workspaces.models import Workspace
 
@@ -72,6 +73,9 @@ SECTIONS = [
     ("members", "Members", "users", P.PROJECT_MEMBERS_VIEW.value),
     ("roles", "Roles", "shield", P.PROJECT_MEMBERS_VIEW.value),
     ("teams", "Teams", "layers", P.PROJECT_TEAMS_VIEW.value),
+    ("fields", "Fields", "kanban", P.PROJECT_SETTINGS_MANAGE.value),
+    ("types", "Work item types", "zap", P.PROJECT_SETTINGS_MANAGE.value),
+    ("workflow", "Workflow", "git-branch", P.PROJECT_VIEW.value),
     ("copy", "Copy settings", "copy", P.PROJECT_SETTINGS_MANAGE.value),
 ]
 SECTION_TEMPLATES = {
@@ -79,6 +83,9 @@ SECTION_TEMPLATES = {
     "members": "projects/_members.html",
     "roles": "projects/_roles.html",
     "teams": "projects/_teams.html",
+    "fields": "fields/_fields.html",
+    "types": "fields/_types.html",
+    "workflow": "workflows/_project_section.html",
     "copy": "projects/_copy.html",
 }
 DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
@@ -100,6 +107,7 @@ def permission_label(key: str) -> str:
 
 CHOICES: dict[str, Any] = {
     "board_types": [(board.value, label(board)) for board in BoardType],
+    "workflow_templates": [(template.key.value, template.name) for template in TEMPLATES.values()],
     "statuses": [(status.value, label(status)) for status in ProjectStatus],
     "swimlanes": [(lane, "No swimlanes" if lane == "none" else f"By {lane}") for lane in SWIMLANES],
     "days": [(str(number), day) for number, day in enumerate(DAYS, start=1)],
@@ -127,6 +135,7 @@ class ProjectForm(BaseModel):
     space_id: Annotated[uuid.UUID | None, Optional] = None
     board_type: BoardType = BoardType.KANBAN
     description: Annotated[LongText, Optional] = None
+    workflow_template: Annotated[TemplateKey | None, Optional] = None
 
 
 WIP_LINE = re.compile(r"^(?P<status>[^=:]+?)\s*[=:]\s*(?P<limit>\d{1,5})$")
@@ -276,7 +285,7 @@ async def create_project(
     except AppError as error:
         errors = await refused(db, error)
     else:
-        return redirect(request, f"/projects/{project.id}/settings")
+        return redirect(request, f"/projects/{project.id}/board")
     return render(
         request, "projects/_create_form.html", {**context, "values": values, "errors": errors}, status_code=422
     )

@@ -11,6 +11,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from fairlx.projects.models import BoardType, ProjectStatus, TeamRole
 from fairlx.spaces.schemas import Color, Description, Key, blank_is_none, refuse_nulls
+from fairlx.workflows.templates import TemplateKey
 
 Swimlane = Literal["assignee", "epic", "type", "priority", "none"]
 SWIMLANES: tuple[Swimlane, ...] = ("assignee", "epic", "type", "priority", "none")
@@ -80,6 +81,9 @@ class ProjectCreate(BaseModel):
     deadline: date | None = None
     color: Color = None
     settings: ProjectSettings = Field(default_factory=ProjectSettings)
+    # its workflow: one it may use, or a copy of a template; the space's default otherwise
+    workflow_id: uuid.UUID | None = None
+    workflow_template: TemplateKey | None = None
 
 
 class ProjectUpdate(BaseModel):
@@ -119,6 +123,8 @@ class ProjectOut(BaseModel):
     image_url: str | None
     settings: ProjectSettings
     position: float
+    workflow_id: uuid.UUID | None = None
+    workflow_locked: bool = False
     created_at: datetime
     created_by: uuid.UUID | None
 

@@ -53,6 +53,7 @@ from fairlx.spaces.service import (
     visible_spaces,
     workspace_people,
 )
+from fairlx.workflows.service import assign_new_project_workflow
 from fairlx.workspaces.models import Workspace
 
 P = Permission
@@ -317,6 +318,9 @@ async def create_project(
     owner = roles[PROJECT_OWNER_ROLE]
     db.add(ProjectMember(workspace_id=workspace.id, project_id=project.id, user_id=user_id, role_id=owner.id))
     await db.flush()
+    await assign_new_project_workflow(
+        db, project, user_id, workflow_id=body.workflow_id, template=body.workflow_template
+    )
     workspace_access_changed(db, cache, workspace.id)
     return project
 
@@ -989,6 +993,8 @@ def project_snapshot(project: Project) -> ProjectOut:
         image_url=picture_url(f"/api/v1/projects/{project.id}/image", project.image_key),
         settings=effective_settings(project.settings),
         position=project.position,
+        workflow_id=project.workflow_id,
+        workflow_locked=project.workflow_locked,
         created_at=project.created_at,
         created_by=project.created_by,
     )

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict
 from starlette.responses import Response
 
 from fairlx.core.errors import AppError
@@ -21,9 +21,12 @@ from fairlx.rbac.permissions import Permission
 from fairlx.spaces import service
 from fairlx.spaces.models import Space, SpaceRole, SpaceVisibility
 from fairlx.spaces.schemas import Color, Description, Key, Name, SpaceCreate, SpaceUpdate
-from fairlx.web.forms import FormErrors, form_values, parse_form, refused
+from fairlx.web.forms import FormErrors, form_values, handle_form, parse_form, refused
 from fairlx.web.guards import PageActor, redirect
 from fairlx.web.templating import render
+from fairlx.workflows import service as workflows
+from fairlx.workflows.models import WorkflowInheritance
+from fairlx.workflows.schemas import SpaceWorkflowSettings
 from fairlx.workspaces.models import Workspace
 
 router = APIRouter(include_in_schema=False)
@@ -53,6 +56,23 @@ CHOICES: dict[str, Any] = {
         (SpaceVisibility.PUBLIC.value, "Public: everyone in the workspace"),
         (SpaceVisibility.PRIVATE.value, "Private: members of the space only"),
     ],
+    "inheritances": [
+        (
+            WorkflowInheritance.REQUIRE.value,
+            "Require",
+            "New projects get this workflow and cannot change it.",
+        ),
+        (
+            WorkflowInheritance.SUGGEST.value,
+            "Suggest",
+            "New projects start with this workflow unless they choose another.",
+        ),
+        (
+            WorkflowInheritance.NONE.value,
+            "None",
+            "New projects choose their own workflow, or get the default template.",
+        ),
+    ],
     "space_roles": [
         (SpaceRole.ADMIN.value, "Admin"),
         (SpaceRole.MEMBER.value, "Member"),
@@ -69,6 +89,13 @@ class SpaceForm(BaseModel):
     description: Description = None
     color: Color = None
     visibility: SpaceVisibility = SpaceVisibility.PUBLIC
+
+
+class WorkflowForm(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    default_workflow_id: Annotated[uuid.UUID | None, BeforeValidator(lambda value: value or None)] = None
+    inheritance: WorkflowInheritance = WorkflowInheritance.NONE
 
 
 class MemberForm(BaseModel):
@@ -193,6 +220,21 @@ async def edit_space(request: Request, space: EditSpace, actor: PageActor, db: D
     return render(
         request, "spaces/_settings_form.html", {**context, "values": values, "errors": errors}, status_code=422
     )
+
+
+@router.post("/spaces/{space_id}/workflow")
+async def set_workflow(request: Request, space: EditSpace, actor: PageActor, db: Db, infra: Infra) -> Response:
+    """The workflow the space hands down to new projects, and how strictly."""
+
+    async def act(form: WorkflowForm) -> Response:
+        await workflows.set_space_workflow(db, space, SpaceWorkflowSettings(**form.model_dump()))
+        context = await space_context(db, infra, actor, space)
+        return render(request, "spaces/_workflow_form.html", context, headers=toast("Workflow settings saved"))
+
+    async def context() -> dict[str, Any]:
+        return await space_context(db, infra, actor, space)
+
+    return await handle_form(request, db, WorkflowForm, act, template="spaces/_workflow_form.html", context=context)
 
 
 @router.post("/spaces/{space_id}/archive")

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from fairlx.spaces.models import SpaceRole, SpaceVisibility
+from fairlx.workflows.models import WorkflowInheritance
 
 KEY_PATTERN = r"^[A-Z][A-Z0-9]{1,9}$"
 KEY_RULE = "2 to 10 capital letters or digits, starting with a letter (such as WEB or APP2)."
@@ -87,6 +88,8 @@ class SpaceOut(BaseModel):
     visibility: SpaceVisibility
     position: float
     archived_at: datetime | None
+    default_workflow_id: uuid.UUID | None
+    workflow_inheritance: WorkflowInheritance
     created_at: datetime
     created_by: uuid.UUID | None
 

@@ -25,6 +25,7 @@ from fairlx.rbac.permissions import Permission
 from fairlx.rbac.resolver import workspace_access, workspace_access_changed
 from fairlx.spaces.models import Space, SpaceMember, SpaceRole, SpaceVisibility
 from fairlx.spaces.schemas import SpaceCreate, SpaceOut
+from fairlx.workflows.models import DefinitionScope, Workflow
 from fairlx.workspaces.models import Workspace, WorkspaceMember
 
 POSITION_STEP = 1.0
@@ -358,6 +359,7 @@ class SpacePage:
     members: list[SpaceMemberRow]
     candidates: list[WorkspacePerson]
     projects: list[ProjectLine]
+    workflows: list[tuple[str, str]]  # (id, name) of the workflows the space may hand down
 
     @property
     def candidate_choices(self) -> list[tuple[str, str]]:
@@ -386,4 +388,21 @@ async def space_page(db: AsyncSession, cache: Cache, user_id: uuid.UUID, space: 
         members=members,
         candidates=[person for person in people if person.user_id not in in_space],
         projects=[ProjectLine(*row) for row in projects],
+        workflows=await _workflow_choices(db, space),
     )
+
+
+async def _workflow_choices(db: AsyncSession, space: Space) -> list[tuple[str, str]]:
+    """The workflows the space may hand down: the workspace's and its own, not archived."""
+    rows = await db.execute(
+        select(Workflow.id, Workflow.name)
+        .where(
+            Workflow.workspace_id == space.workspace_id,
+            Workflow.archived_at.is_(None),
+            (Workflow.scope == DefinitionScope.WORKSPACE)
+            | ((Workflow.scope == DefinitionScope.SPACE) & (Workflow.space_id == space.id)),
+        )
+        .order_by(func.lower(Workflow.name), Workflow.id)
+        .limit(MAX_PAGE)
+    )
+    return [(str(workflow_id), name) for workflow_id, name in rows]

@@ -23,6 +23,7 @@ from fairlx.tasks import queries, service
 from fairlx.tasks.filters import Condition, FilterGroup, Operator, parse_filter
 from fairlx.tasks.models import Task
 from fairlx.tasks.schemas import (
+    SWIMLANE_PATTERN,
     BoardColumnOut,
     BoardOut,
     BulkRequest,
@@ -34,7 +35,6 @@ from fairlx.tasks.schemas import (
     PersonOut,
     SplitResult,
     StatusOut,
-    SwimlaneBy,
     SwimlaneOut,
     TaskClone,
     TaskCreate,
@@ -172,13 +172,11 @@ async def project_board(
     project: ProjectTasks,
     ctx: Ctx,
     query: Annotated[queries.TaskQuery, Depends(task_query)],
-    swimlane: SwimlaneBy | None = None,
+    swimlane: Annotated[str | None, Query(pattern=SWIMLANE_PATTERN)] = None,
     per_column: Annotated[int, Query(ge=1, le=MAX_CARDS_PER_COLUMN)] = 50,
 ) -> BoardOut:
-    swimlane_by = swimlane or SwimlaneBy(project.settings.get("swimlane", "none"))
-    board = await queries.board(
-        ctx.db, viewer_of(ctx), project, query, swimlane_by=swimlane_by.value, per_column=per_column
-    )
+    swimlane_by = swimlane or project.settings.get("swimlane", "none")
+    board = await queries.board(ctx.db, viewer_of(ctx), project, query, swimlane_by=swimlane_by, per_column=per_column)
     return BoardOut(
         project_id=project.id,
         workflow_id=project.workflow_id or uuid.UUID(int=0),

@@ -98,6 +98,7 @@ class FieldRef:
     kind: Kind
     column: ColumnElement[Any] | None = None
     member: Kind = Kind.TEXT  # the kind of each value of a set
+    translate: Callable[[Any], Any] = lambda value: value  # a value as people write it -> as stored
     contains: Callable[[Any], ColumnElement[bool]] | None = None
     empty: ColumnElement[bool] | None = None
 
@@ -177,14 +178,20 @@ class FieldCatalog:
 
     def _custom(self, custom: CustomField) -> FieldRef:
         kind = CUSTOM_KINDS.get(custom.field_type, Kind.TEXT)
+        option_ids = {str(option["value"]).casefold(): option["id"] for option in custom.options}
+
+        def translate(value: Any) -> Any:  # an option may be named by its text as well as its id
+            return option_ids.get(value.casefold(), value) if isinstance(value, str) else value
+
         if kind is Kind.SET:
             stored = Task.custom_fields[str(custom.id)]
             return FieldRef(
                 kind,
                 contains=lambda value: field_contains(custom, value, self.dialect),
                 empty=or_(stored.is_(None), field_value_column(custom, self.dialect).is_(None)),
+                translate=translate,
             )
-        return FieldRef(kind, column=field_value_column(custom, self.dialect))
+        return FieldRef(kind, column=field_value_column(custom, self.dialect), translate=translate)
 
     def sort_column(self, name: str, location: str) -> ColumnElement[Any]:
         if name == "priority":
@@ -212,7 +219,12 @@ def compile_filter(group: FilterGroup, catalog: FieldCatalog, location: str = "f
 
 def _condition(condition: Condition, catalog: FieldCatalog, location: str) -> ColumnElement[bool]:
     ref = catalog.resolve(condition.field, f"{location}.field")
-    operator, raw = condition.operator, condition.value
+    operator = condition.operator
+    raw = (
+        [ref.translate(each) for each in condition.value]
+        if isinstance(condition.value, list)
+        else ref.translate(condition.value)
+    )
     at = f"{location}.value"
     if ref.kind is Kind.SET:
         return _set_condition(ref, operator, raw, at)

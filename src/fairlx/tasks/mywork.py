@@ -126,12 +126,12 @@ async def my_work(
         .join(Project, Project.id == Task.project_id)
         .join(Workspace, Workspace.id == Task.workspace_id)
         .where(involved, Task.project_id.in_(projects))
-        .order_by(*queries._order_by(order))
+        .order_by(*queries.order_with_empties_last(order))
         .limit(limit + 1)
     )
     after = last_id(cursor)
     if after is not None:
-        statement = statement.where(await queries._after(db, order, after))
+        statement = statement.where(await queries.rows_after(db, order, after))
     rows = (await db.execute(statement)).all()
     shown = rows[:limit]
     fields = await _fields_of(db, {workspace.id for _, _, workspace in shown})

@@ -44,6 +44,11 @@ def label(value: str) -> str:
     return value.replace("_", " ").capitalize()
 
 
+STATUS_LABELS = {
+    PersonalItemStatus.TODO: "To do",
+    PersonalItemStatus.IN_PROGRESS: "In progress",
+    PersonalItemStatus.DONE: "Done",
+}
 SECTIONS = [
     (Section.ASSIGNED, "Assigned"),
     (Section.DUE_SOON, "Due soon"),
@@ -51,7 +56,8 @@ SECTIONS = [
 ]
 CHOICES: dict[str, Any] = {
     "label": label,
-    "statuses": [(status.value, label(status)) for status in PersonalItemStatus],
+    "statuses": [(status.value, STATUS_LABELS[status]) for status in PersonalItemStatus],
+    "status_labels": STATUS_LABELS,
     "types": [(kind.value, label(kind)) for kind in PersonalItemType],
     "priorities": [(priority.value, label(priority)) for priority in Priority],
     "status_tones": {"TODO": "neutral", "IN_PROGRESS": "info", "DONE": "success"},
@@ -87,7 +93,8 @@ def toast(title: str) -> dict[str, str]:
 
 
 def into_backlog(title: str) -> dict[str, str]:
-    """Headers that put the answer in place of the backlog's body (not the dialog's form) with a toast."""
+    """Headers that put the answer in place of the backlog's body (not the dialog's form), which closes
+    the dialog, with a toast."""
     return {"HX-Retarget": "#backlog", "HX-Reswap": "outerHTML", **toast(title)}
 
 
@@ -123,7 +130,8 @@ async def my_work_page(
 
 async def backlog_context(db: Db, actor: PageActor, workspace: Workspace) -> dict[str, Any]:
     columns = await mywork.backlog_board(db, owner_of(workspace, actor))
-    return {**CHOICES, "workspace": workspace, "columns": columns, "values": {}, "errors": None}
+    render_id = uuid.uuid4().hex[:8]
+    return {**CHOICES, "workspace": workspace, "columns": columns, "values": {}, "errors": None, "render_id": render_id}
 
 
 @router.get("/workspaces/{workspace_id}/backlog", response_class=HTMLResponse)

@@ -7,14 +7,14 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 from starlette.responses import Response
 
 from fairlx.core.errors import AppError, Invalid
@@ -28,7 +28,10 @@ from fairlx.rbac.permissions import Permission
 from fairlx.tasks import queries, service
 from fairlx.tasks.filters import Condition, FilterGroup, Operator, parse_filter
 from fairlx.tasks.models import Task
-from fairlx.tasks.schemas import MAX_BULK, BulkRequest, SwimlaneBy, TaskCreate, TaskMove, TaskSplit, TaskUpdate
+from fairlx.tasks.schemas import MAX_BULK, SWIMLANE_PATTERN, BulkRequest, TaskCreate, TaskMove, TaskSplit, TaskUpdate
+from fairlx.views import service as views_service
+from fairlx.views.models import SavedView, ViewScope, ViewType
+from fairlx.views.schemas import ViewCreate
 from fairlx.web.forms import FormErrors, form_values, handle_form, parse_form
 from fairlx.web.guards import PageActor, redirect
 from fairlx.web.markdown import render_markdown
@@ -36,6 +39,7 @@ from fairlx.web.templating import render
 from fairlx.workspaces.models import Workspace
 
 router = APIRouter(include_in_schema=False)
+Posted = TypeVar("Posted", bound=BaseModel)
 
 P = Permission
 ProjectTasks = Annotated[Project, Authorized(P.PROJECT_TASKS_VIEW, Project, "project_id")]
@@ -48,6 +52,7 @@ TaskDeleter = Annotated[Task, Authorized(P.PROJECT_TASKS_DELETE, Task, "task_ref
 TaskCreator = Annotated[Task, Authorized(P.PROJECT_TASKS_CREATE, Task, "task_ref")]
 
 PAGE_SIZE = 50
+MAX_VIEWS_LISTED = 100
 CARDS_PER_COLUMN = 100
 DEFAULT_COLUMNS = ("key", "title", "type", "status", "priority", "assignees", "due_date")
 BUILT_IN_COLUMNS = {
@@ -95,6 +100,9 @@ FILTER_FIELDS = {
     "flagged": "Flagged",
 }
 LIST_SEPARATOR = ","
+GROUP_PATTERN = r"^(|status|priority|type|cf\.[a-z][a-z0-9_]{0,49})$"
+GROUP_SORTS = {"priority": "-priority"}
+BUILT_IN_GROUPS = {"status": "Status", "priority": "Priority", "type": "Type"}
 
 
 def label(value: str) -> str:
@@ -117,13 +125,47 @@ class ItemsQuery:
     sort: str | None
     columns: list[str]
     swimlane: str | None
+    view_id: uuid.UUID | None = None
+    group: str | None = None  # rows come in sections of one value of this field
+
+    def with_view(self, view: SavedView) -> ItemsQuery:
+        """This query with a saved view's filters, sort and columns where the URL names none. A flat
+        filter shows as builder rows; a nested one stays an advanced filter."""
+        chosen = replace(
+            self,
+            sort=self.sort or (",".join(view.sort) or None),
+            group=self.group or view.group_by,
+            columns=self.columns if self.columns_chosen else (list(view.columns) or self.columns),
+        )
+        if self.rows or self.advanced:
+            return chosen
+        group = parse_filter(view.filters)
+        if all(isinstance(each, Condition) for each in group.conditions):
+            rows = [_as_row(each) for each in group.conditions if isinstance(each, Condition)]
+            return replace(chosen, rows=rows, match="any" if group.op == "OR" else "all")
+        return replace(chosen, advanced=json.dumps(view.filters))
+
+    @property
+    def columns_chosen(self) -> bool:
+        return self.columns != list(DEFAULT_COLUMNS)
+
+    def saved_filters(self) -> dict[str, Any]:
+        """The whole filter, as a saved view keeps it."""
+        return self.task_query().filter.model_dump(mode="json")
 
     def task_query(self) -> queries.TaskQuery:
         conditions: list[Condition | FilterGroup] = [self._condition(index, row) for index, row in enumerate(self.rows)]
         builder = FilterGroup(op="OR" if self.match == "any" else "AND", conditions=conditions)
         advanced = parse_filter(self.advanced)
         group = FilterGroup(op="AND", conditions=[builder, advanced]) if advanced.conditions else builder
-        return queries.TaskQuery(group, self.sort, self.text or None)
+        return queries.TaskQuery(group, self.grouped_sort(), self.text or None)
+
+    def grouped_sort(self) -> str | None:
+        """The sort, led by the grouping field so each group's rows come together."""
+        if not self.group:
+            return self.sort
+        leading = GROUP_SORTS.get(self.group, self.group)
+        return ",".join([leading, *(part for part in (self.sort or queries.DEFAULT_SORT).split(",") if part)])
 
     @staticmethod
     def _condition(index: int, row: tuple[str, str, str]) -> Condition:
@@ -139,6 +181,12 @@ class ItemsQuery:
         return Condition(field=field, operator=chosen, value=value)
 
 
+def _as_row(condition: Condition) -> tuple[str, str, str]:
+    value = condition.value
+    text = LIST_SEPARATOR.join(str(each) for each in value) if isinstance(value, list) else str(value or "")
+    return condition.field, condition.operator.value, text
+
+
 def items_query(
     *,
     where: Annotated[list[str] | None, Query(max_length=20)] = None,
@@ -147,7 +195,9 @@ def items_query(
     q: Annotated[str | None, Query(max_length=200)] = None,
     sort: Annotated[str | None, Query(max_length=200)] = None,
     columns: Annotated[str | None, Query(max_length=1000)] = None,
-    swimlane: Annotated[str | None, Query(max_length=20)] = None,
+    swimlane: Annotated[str | None, Query(pattern=SWIMLANE_PATTERN)] = None,
+    view: Annotated[uuid.UUID | None, Query()] = None,
+    group: Annotated[str | None, Query(pattern=GROUP_PATTERN)] = None,
 ) -> ItemsQuery:
     rows = [tuple([*row.split("|", 2), "", ""][:3]) for row in where or [] if row]
     chosen = [name for name in (columns or "").split(",") if name] or list(DEFAULT_COLUMNS)
@@ -159,6 +209,8 @@ def items_query(
         sort,
         chosen,
         swimlane,
+        view,
+        group or None,
     )
 
 
@@ -210,6 +262,25 @@ def field_text(field: CustomField, value: Any) -> str:
 FIELD_SUFFIXES = {FieldType.PERCENTAGE: "%"}
 
 
+BUILT_IN_LANES = [("none", "No swimlanes"), ("assignee", "Lanes by assignee"), ("epic", "Lanes by epic")]
+BUILT_IN_LANES += [("type", "Lanes by type"), ("priority", "Lanes by priority")]
+LANE_FIELD_TYPES = frozenset({FieldType.SELECT, FieldType.MULTI_SELECT, FieldType.CHECKBOX})
+
+
+def _lane_options(fields: list[CustomField]) -> list[tuple[str, str]]:
+    custom = [(f"cf.{field.key}", f"Lanes by {field.name}") for field in fields if field.field_type in LANE_FIELD_TYPES]
+    return BUILT_IN_LANES + custom
+
+
+async def posted(request: Request, model: type[Posted], checkboxes: tuple[str, ...] = ()) -> Posted:
+    """A small form posted by htmx as `model`; bad input is a problem naming the field."""
+    try:
+        return parse_form(model, await form_values(request), checkboxes)
+    except FormErrors as invalid:
+        field, message = next(iter(invalid.fields.items()), ("form", "The form could not be read."))
+        raise Invalid("form_invalid", message, field=field) from None
+
+
 def viewer(actor: PageActor, infra: Infra) -> queries.Viewer:
     return queries.Viewer(actor.user_id, infra.cache)
 
@@ -225,7 +296,7 @@ def caller(actor: PageActor, infra: Infra) -> service.Caller:
 async def board_page(
     request: Request, project: ProjectTasks, actor: PageActor, *, items: Items, db: Db, infra: Infra
 ) -> Response:
-    swimlane = SwimlaneBy(items.swimlane or project.settings.get("swimlane", "none"))
+    swimlane = items.swimlane or project.settings.get("swimlane", "none")
     context = await project_frame(db, infra, actor, project)
     try:
         board = await queries.board(
@@ -233,12 +304,18 @@ async def board_page(
             viewer(actor, infra),
             project,
             items.task_query(),
-            swimlane_by=swimlane.value,
+            swimlane_by=swimlane,
             per_column=CARDS_PER_COLUMN,
         )
     except AppError as error:
         board, context["filter_error"] = None, error.detail
-    context |= {"board": board, "items": items, "swimlane": swimlane, "tab": "board"}
+    context |= {
+        "board": board,
+        "items": items,
+        "swimlane": swimlane,
+        "tab": "board",
+        "lane_options": _lane_options(context["fields"]),
+    }
     context["allowed_moves"] = json.dumps(
         {str(key): [str(value) for value in targets] for key, targets in (board.allowed_moves if board else {}).items()}
     )
@@ -248,6 +325,11 @@ async def board_page(
 
 class BoardMove(BaseModel):
     model_config = ConfigDict(extra="ignore")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_is_none(cls, values: Any) -> Any:
+        return {key: value or None for key, value in values.items()} if isinstance(values, dict) else values
 
     item: uuid.UUID
     column: uuid.UUID
@@ -259,11 +341,7 @@ class BoardMove(BaseModel):
 @router.post("/projects/{project_id}/board/move")
 async def board_move(request: Request, project: ProjectEditor, actor: PageActor, db: Db, infra: Infra) -> Response:
     """A card dropped on the board; a refusal answers as a problem, which the page shows and undoes."""
-    values = {key: value or None for key, value in (await form_values(request)).items()}
-    try:
-        move = parse_form(BoardMove, values)
-    except FormErrors as invalid:
-        raise Invalid("move_invalid", "That move could not be read; reload the board.") from invalid
+    move = await posted(request, BoardMove)
     task = await db.get(Task, move.item)
     if task is None or task.project_id != project.id or task.deleted_at is not None:
         raise Invalid("unknown_card", "That card is no longer on this board; reload it.")
@@ -308,6 +386,13 @@ async def items_page(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
     context = await project_frame(db, infra, actor, project)
+    views = await views_service.list_views(
+        db, infra.cache, actor.user_id, project_id=project.id, view_type=ViewType.LIST, limit=MAX_VIEWS_LISTED
+    )
+    chosen = next((item for item in views.items if item.view.id == items.view_id), None)
+    if chosen is not None:
+        items = items.with_view(chosen.view)
+    context |= {"views": views.items, "chosen_view": chosen}
     try:
         page, total = await queries.list_tasks(db, project, items.task_query(), cursor=cursor, limit=PAGE_SIZE)
     except AppError as error:
@@ -325,6 +410,11 @@ async def items_page(
         "people": await queries.project_people(db, infra.cache, project),
         "sortable": SORTABLE,
         "request_url_with": lambda **changes: url_with(request, changes),
+        "group_options": _group_options(context["fields"]),
+        "group_label": _group_labeller(items.group, context),
+        "request_query": urlencode(
+            [(key, value) for key, value in request.query_params.multi_items() if key != "cursor"]
+        ),
         "request_url_without_where": lambda index: url_without_where(request, index),
     }
     return render(request, "tasks/items.html", context)
@@ -349,6 +439,39 @@ def _all_columns(fields: list[CustomField]) -> dict[str, str]:
     return BUILT_IN_COLUMNS | {f"cf.{field.key}": field.name for field in fields}
 
 
+def _group_options(fields: list[CustomField]) -> dict[str, str]:
+    return BUILT_IN_GROUPS | {
+        f"cf.{field.key}": field.name for field in fields if field.field_type in GROUP_FIELD_TYPES
+    }
+
+
+GROUP_FIELD_TYPES = frozenset(
+    {FieldType.SELECT, FieldType.CHECKBOX, FieldType.USER, FieldType.NUMBER, FieldType.DATE, FieldType.TEXT}
+)
+
+
+def _group_labeller(group: str | None, context: Mapping[str, Any]) -> Any:
+    """A function giving a row's group heading (None when the table is not grouped)."""
+    if not group:
+        return lambda _view: None
+    if group == "status":
+        return lambda view: view.status.name
+    if group == "priority":
+        return lambda view: label(view.task.priority)
+    if group == "type":
+        return lambda view: (
+            context["types"][view.task.type].name if view.task.type in context["types"] else view.task.type
+        )
+    field = next((each for each in context["fields"] if f"cf.{each.key}" == group), None)
+    if field is None:
+        raise Invalid("unknown_group", f"{group} is not a field of this project.", field="group")
+    return lambda view: (
+        field_text(field, view.custom_fields.get(field.key))
+        if view.custom_fields.get(field.key) is not None
+        else f"No {field.name.lower()}"
+    )
+
+
 def _columns(chosen: list[str], fields: list[CustomField]) -> list[tuple[str, str]]:
     names = _all_columns(fields)
     return [(name, names[name]) for name in chosen if name in names] or [
@@ -358,6 +481,39 @@ def _columns(chosen: list[str], fields: list[CustomField]) -> list[tuple[str, st
 
 def _filter_fields(fields: list[CustomField]) -> dict[str, str]:
     return FILTER_FIELDS | {f"cf.{field.key}": field.name for field in fields if field.field_type != FieldType.TEXTAREA}
+
+
+class ViewForm(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    name: str
+    shared: bool = False
+
+
+@router.post("/projects/{project_id}/views")
+async def save_view(
+    request: Request, project: ProjectTasks, actor: PageActor, *, items: Items, db: Db, infra: Infra
+) -> Response:
+    """Save what the item table shows now (filters, sort, columns) as a view, for oneself or shared."""
+    form = await posted(request, ViewForm, checkboxes=("shared",))
+    if items.view_id is not None:
+        items = items.with_view((await views_service.get_view(db, infra.cache, actor.user_id, items.view_id)).view)
+    created = await views_service.create_view(
+        db,
+        infra.cache,
+        actor.user_id,
+        ViewCreate(
+            name=form.name,
+            view_type=ViewType.LIST,
+            scope=ViewScope.PROJECT if form.shared else ViewScope.PERSONAL,
+            project_id=project.id,
+            filters=items.saved_filters(),
+            sort=[part for part in (items.sort or "").split(",") if part],
+            columns=items.columns,
+            group_by=items.group,
+        ),
+    )
+    return redirect(request, f"/projects/{project.id}/items?view={created.view.id}")
 
 
 class InlineEdit(BaseModel):
@@ -374,7 +530,7 @@ INLINE_FIELDS = frozenset({"title", "priority", "status_id", "due_date", "story_
 @router.post("/tasks/{task_ref}/inline", response_class=HTMLResponse)
 async def inline_edit(request: Request, task: TaskEditor, actor: PageActor, db: Db, infra: Infra) -> Response:
     """One cell of the table edited in place: answers with the row again."""
-    edit = parse_form(InlineEdit, await form_values(request))
+    edit = await posted(request, InlineEdit)
     if edit.field not in INLINE_FIELDS:
         raise Invalid("not_editable_here", "That column is edited on the item's page.", field="field")
     project = await _project_of(db, task)
@@ -393,7 +549,12 @@ async def inline_edit(request: Request, task: TaskEditor, actor: PageActor, db: 
 @router.post("/projects/{project_id}/items/bulk")
 async def bulk_items(request: Request, project: ProjectEditor, actor: PageActor, db: Db, infra: Infra) -> Response:
     form = await request.form()
-    ids = [uuid.UUID(str(value)) for value in form.getlist("task_ids")][:MAX_BULK]
+    try:
+        ids = [uuid.UUID(str(value)) for value in form.getlist("task_ids")][:MAX_BULK]
+    except ValueError:
+        raise Invalid(
+            "task_ids_invalid", "The selection could not be read; reload the page.", field="task_ids"
+        ) from None
     if not ids:
         raise Invalid("nothing_selected", "Select at least one item.", field="task_ids")
     action = str(form.get("action") or "")
@@ -550,7 +711,7 @@ async def split_item(request: Request, task: TaskCreator, actor: PageActor, db: 
     return await act(data)
 
 
-@router.post("/tasks/{task_ref}/delete")
+@router.delete("/tasks/{task_ref}")
 async def delete_item(request: Request, task: TaskDeleter, actor: PageActor, db: Db, infra: Infra) -> Response:
     await service.delete_task(db, caller(actor, infra), task, expected_version=None)
     return redirect(request, f"/projects/{task.project_id}/board")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,10 +114,10 @@ async def list_tasks(
     catalog, fields = await catalog_for(db, project)
     matching = _matching(db, project, query, catalog)
     order = parse_sort(query.sort or DEFAULT_SORT, catalog)
-    page_query = matching.order_by(*_order_by(order)).limit(limit + 1)
+    page_query = matching.order_by(*order_with_empties_last(order)).limit(limit + 1)
     after = last_id(cursor)
     if after is not None:
-        page_query = page_query.where(await _after(db, order, after))
+        page_query = page_query.where(await rows_after(db, order, after))
     rows = list((await db.scalars(page_query)).all())
     total = await db.scalar(matching.with_only_columns(func.count()).order_by(None)) or 0
     views = await views_of(db, rows[:limit], fields)
@@ -140,7 +140,7 @@ def _text_matches(dialect: str, text: str) -> Select[Any]:
     return select(task_matches(dialect, terms).subquery().c.task_id)
 
 
-def _order_by(order: list[tuple[ColumnElement[Any], bool]]) -> list[ColumnElement[Any]]:
+def order_with_empties_last(order: list[tuple[ColumnElement[Any], bool]]) -> list[ColumnElement[Any]]:
     """Each sort column with its empties last, then the id: a total order a cursor can resume."""
     terms: list[ColumnElement[Any]] = []
     for column, descending in order:
@@ -148,7 +148,7 @@ def _order_by(order: list[tuple[ColumnElement[Any], bool]]) -> list[ColumnElemen
     return [*terms, Task.id.asc()]
 
 
-async def _after(
+async def rows_after(
     db: AsyncSession, order: list[tuple[ColumnElement[Any], bool]], last: uuid.UUID
 ) -> ColumnElement[bool]:
     """Rows after the row `last` in `order`. The cursor carries only the row's id; its sort values are
@@ -247,7 +247,7 @@ async def board(
         )
         for status in statuses
     ]
-    lanes = await _lanes(db, views, swimlane_by)
+    lanes = await _lanes(db, views, swimlane_by, {f"cf.{field.key}": field for field in fields})
     return Board(project.workflow_id, columns, lanes, allowed_moves, fields)
 
 
@@ -286,13 +286,20 @@ def _wip_limits(project: Project, statuses: Sequence[WorkflowStatus]) -> dict[uu
     return limits
 
 
-async def _lanes(db: AsyncSession, views: Sequence[TaskView], swimlane_by: str) -> list[Lane]:
+async def _lanes(
+    db: AsyncSession, views: Sequence[TaskView], swimlane_by: str, custom: Mapping[str, CustomField]
+) -> list[Lane]:
+    """Cards grouped by a built-in field or by a custom field (`cf.<key>`: one lane per value)."""
     if swimlane_by == "none":
         return []
+    if swimlane_by.startswith("cf.") and swimlane_by not in custom:
+        raise Invalid("unknown_swimlane", f"{swimlane_by} is not a field of this project.", field="swimlane")
     grouped: dict[str, list[uuid.UUID]] = defaultdict(list)
     titles: dict[str, str] = {}
     for view in views:
-        key, title = _lane_of(view, swimlane_by)
+        key, title = (
+            _custom_lane_of(view, custom[swimlane_by]) if swimlane_by in custom else _lane_of(view, swimlane_by)
+        )
         grouped[key].append(view.task.id)
         titles[key] = title
     if swimlane_by == "epic":
@@ -311,6 +318,15 @@ def _lane_of(view: TaskView, swimlane_by: str) -> tuple[str, str]:
     if swimlane_by == "type":
         return task.type, task.type.title()
     return task.priority, task.priority.title()
+
+
+def _custom_lane_of(view: TaskView, field: CustomField) -> tuple[str, str]:
+    value = view.custom_fields.get(field.key)
+    first = value[0] if isinstance(value, list) and value else value
+    if first is None or first == []:
+        return UNASSIGNED, f"No {field.name.lower()}"
+    options = {option["id"]: str(option["value"]) for option in field.options}
+    return str(first), options.get(first, str(first))
 
 
 async def _epic_titles(db: AsyncSession, epic_ids: Sequence[str]) -> dict[str, str]:
@@ -332,7 +348,7 @@ async def trash(db: AsyncSession, project: Project, *, cursor: str | None, limit
     )
     after = last_id(cursor)
     if after is not None:
-        statement = statement.where(await _after(db, [(Task.deleted_at.expression, True)], after))
+        statement = statement.where(await rows_after(db, [(Task.deleted_at.expression, True)], after))
     rows = list((await db.scalars(statement)).all())
     fields = await applicable_fields(db, project)
     return Page(await views_of(db, rows[:limit], fields), id_cursor(rows[limit - 1].id) if len(rows) > limit else None)

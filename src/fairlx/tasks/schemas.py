@@ -7,7 +7,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 
 MAX_DESCRIPTION = 65_000
 MAX_BULK = 200
@@ -15,8 +15,15 @@ MAX_ASSIGNEES = 20
 MAX_LABELS = 20
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-TypeKey = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Z][A-Z0-9_]{0,29}$")]
-PriorityKey = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Z][A-Z0-9_]{0,29}$")]
+
+
+def _upper(value: Any) -> Any:
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+# Keys are written in capitals; `story` and `Story` mean STORY.
+TypeKey = Annotated[str, BeforeValidator(_upper), StringConstraints(pattern=r"^[A-Z][A-Z0-9_]{0,29}$")]
+PriorityKey = Annotated[str, BeforeValidator(_upper), StringConstraints(pattern=r"^[A-Z][A-Z0-9_]{0,29}$")]
 LabelName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 Color = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^#[0-9a-fA-F]{6}$")]
 Points = Annotated[float, Field(ge=0, le=100)]
@@ -207,12 +214,8 @@ class SplitResult(BaseModel):
     items: list[TaskOut]
 
 
-class SwimlaneBy(StrEnum):
-    NONE = "none"
-    ASSIGNEE = "assignee"
-    EPIC = "epic"
-    TYPE = "type"
-    PRIORITY = "priority"
+# Lanes of a board: none, a built-in field, or a custom field (`cf.<key>`).
+SWIMLANE_PATTERN = r"^(none|assignee|epic|type|priority|cf\.[a-z][a-z0-9_]{0,49})$"
 
 
 class BoardColumnOut(BaseModel):
@@ -234,7 +237,7 @@ class BoardOut(BaseModel):
     project_id: uuid.UUID
     workflow_id: uuid.UUID
     columns: list[BoardColumnOut]
-    swimlane_by: SwimlaneBy
+    swimlane_by: str
     swimlanes: list[SwimlaneOut]
     allowed_moves: dict[str, list[uuid.UUID]]  # status id -> statuses the caller may move a card to
     version: Literal[1] = 1

@@ -1,0 +1,3 @@
+from tests.spaces.people import crew, town
+
+__all__ = ["crew", "town"]
