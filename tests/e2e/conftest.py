@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from playwright.async_api import Browser, ConsoleMessage, Error, Page, async_playwright
+from playwright.async_api import Browser, ConsoleMessage, Error, Page, async_playwright, expect
 
+from tests.support.accounts import DEFAULT_PASSWORD
 from tests.support.assets import require_built_assets
 from tests.support.backends import running_in_ci
 
@@ -128,3 +129,12 @@ def pytest_runtest_makereport(
     report = yield
     item.stash.setdefault(REPORTS, {})[report.when] = report
     return report
+
+
+async def sign_in_on_the_page(page: Page, server_url: str, email: str, password: str = DEFAULT_PASSWORD) -> None:
+    """Sign in through the sign-in form, as a person would, and wait to leave it."""
+    await page.goto(server_url + "/sign-in")
+    await page.get_by_label("Email").fill(email)
+    await page.get_by_label("Password").fill(password)
+    await page.get_by_role("button", name="Sign in", exact=True).click()
+    await expect(page).not_to_have_url(re.compile(r"/sign-in"))

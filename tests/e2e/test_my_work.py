@@ -15,9 +15,9 @@ from playwright.async_api import Page, expect
 
 from fairlx.core.clock import utcnow
 from fairlx.settings import Settings
-from tests.e2e.conftest import BrowserLog
+from tests.e2e.conftest import BrowserLog, sign_in_on_the_page
 from tests.e2e.test_web_shell import drag
-from tests.support.accounts import DEFAULT_PASSWORD, sign_up
+from tests.support.accounts import sign_up
 
 pytestmark = pytest.mark.browser
 
@@ -31,11 +31,7 @@ async def signed_in_workspace(page: Page, server_url: str, api: httpx.AsyncClien
     workspace = created.json()
     project = await api.post(f"/api/v1/workspaces/{workspace['id']}/projects", json={"name": "Website", "key": "WEB"})
     assert project.status_code == 201, project.text
-    await page.goto(server_url + "/sign-in")
-    await page.get_by_label("Email").fill(EMAIL)
-    await page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    await page.get_by_role("button", name="Sign in", exact=True).click()
-    await expect(page).not_to_have_url(re.compile(r"/sign-in"))
+    await sign_in_on_the_page(page, server_url, EMAIL)
     return {"workspace": workspace, "project": project.json()}
 
 

@@ -14,8 +14,8 @@ import pytest
 from playwright.async_api import Locator, Page, expect
 
 from fairlx.settings import Settings
-from tests.e2e.conftest import BrowserLog
-from tests.support.accounts import DEFAULT_PASSWORD, sign_up
+from tests.e2e.conftest import BrowserLog, sign_in_on_the_page
+from tests.support.accounts import sign_up
 
 pytestmark = pytest.mark.browser
 
@@ -58,11 +58,7 @@ async def test_plan_move_filter_save_and_find(  # noqa: PLR0917 (fixtures)
 ) -> None:
     await sign_up(api, settings, drain, EMAIL, name="Linus Planner")
     workspace = (await api.post("/api/v1/workspaces", json={"name": "Kernel"})).json()
-    await page.goto(server_url + "/sign-in")
-    await page.get_by_label("Email").fill(EMAIL)
-    await page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    await page.get_by_role("button", name="Sign in", exact=True).click()
-    await expect(page).not_to_have_url(re.compile(r"/sign-in"))
+    await sign_in_on_the_page(page, server_url, EMAIL)
 
     # A project on the Software Development workflow
     await page.goto(f"{server_url}/workspaces/{workspace['id']}/projects")

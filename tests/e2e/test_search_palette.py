@@ -14,9 +14,9 @@ from playwright.async_api import Page, expect
 
 from fairlx.core.infrastructure import Infrastructure
 from fairlx.settings import Settings
-from tests.e2e.conftest import BrowserLog
+from tests.e2e.conftest import BrowserLog, sign_in_on_the_page
 from tests.search.conftest import write_tasks
-from tests.support.accounts import DEFAULT_PASSWORD, sign_up
+from tests.support.accounts import sign_up
 
 pytestmark = pytest.mark.browser
 
@@ -27,11 +27,7 @@ async def signed_in_with_a_project(page: Page, server_url: str, api: httpx.Async
     """Signs in on the page, creates the project Website (WEB) there; its id."""
     created = await api.post("/api/v1/workspaces", json={"name": "Compilers"})
     assert created.status_code == 201, created.text
-    await page.goto(server_url + "/sign-in")
-    await page.get_by_label("Email").fill(EMAIL)
-    await page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    await page.get_by_role("button", name="Sign in", exact=True).click()
-    await expect(page).not_to_have_url(re.compile(r"/sign-in"))
+    await sign_in_on_the_page(page, server_url, EMAIL)
 
     await page.goto(f"{server_url}/workspaces/{created.json()['id']}/projects")
     await page.get_by_label("Name").fill("Website")
@@ -61,7 +57,8 @@ async def test_ctrl_k_finds_a_task_and_enter_opens_it(  # noqa: PLR0917 (fixture
     await page.keyboard.press("Control+k")
     await expect(palette).to_be_visible()
     await expect(search).to_be_focused()
-    await expect(palette.get_by_role("group", name="Pages").get_by_role("option")).to_have_count(3)
+    pages = palette.get_by_role("group", name="Pages").get_by_role("option")
+    await expect(pages).to_contain_text(["Home", "My work", "Settings", "Workspace settings"])
     await search.fill("billing exp")
     task = palette.get_by_role("option", name=re.compile("WEB-1"))
     await expect(task).to_have_attribute("aria-selected", "true")

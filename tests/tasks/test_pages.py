@@ -12,7 +12,7 @@ HTMX = {"HX-Request": "true"}
 
 
 def card_keys(html: str, status: str) -> list[str]:
-    column = html.split(f'data-column="{status}"')[1].split("</ol>")[0]
+    column = html.split(f'data-column="{status}"')[1].split("</ol>", maxsplit=1)[0]
     return re.findall(r'href="/tasks/([A-Z]+-\d+)" class="font-mono', column)
 
 

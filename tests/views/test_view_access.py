@@ -148,12 +148,18 @@ async def test_a_private_space_keeps_its_views_from_project_members_outside_it(p
 
 async def test_signed_out_visitors_are_asked_to_sign_in(places: Places) -> None:
     anonymous = places.crew.anonymous
-    view = await places.create(name="Mine")
+    url = f"{VIEWS}/{(await places.create(name='Mine'))['id']}"
 
     answers = [
         await anonymous.get(VIEWS, params=places.project),
-        await anonymous.get(f"{VIEWS}/{view['id']}"),
+        await anonymous.post(VIEWS, json={"name": "x", "view_type": "LIST"} | places.project),
         await anonymous.get(f"{VIEWS}/default", params=places.project | {"view_type": "LIST"}),
+        await anonymous.get(url),
+        await anonymous.patch(url, json={"name": "x"}),
+        await anonymous.delete(url),
+        await anonymous.post(f"{url}/duplicate"),
+        await anonymous.post(f"{url}/default"),
     ]
 
-    assert [answer.status_code for answer in answers] == [401, 401, 401]
+    assert [answer.status_code for answer in answers] == [401] * 8
+    assert (await places.crew.owner.get(url)).json()["name"] == "Mine"

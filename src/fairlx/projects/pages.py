@@ -39,8 +39,8 @@ from fairlx.spaces.schemas import Color, Description, Key
 from fairlx.web.forms import FormErrors, form_values, parse_form, refused
 from fairlx.web.guards import PageActor, redirect
 from fairlx.web.templating import render
-from fairlx.workflows.templates import TEMPLATES, TemplateKey
 from fairlx.web.uploads import uploaded_file
+from fairlx.workflows.templates import TEMPLATES, TemplateKey
 from fairlx.workspaces.models import Workspace
 
 router = APIRouter(include_in_schema=False)

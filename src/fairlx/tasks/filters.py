@@ -199,6 +199,11 @@ class FieldCatalog:
             return case(ranks, value=Task.priority, else_=len(ranks))
         if name == "status":
             return STATUS_POSITION
+        custom = self.custom.get(name.removeprefix(CUSTOM_PREFIX)) if name.startswith(CUSTOM_PREFIX) else None
+        if custom is not None and custom.field_type == FieldType.SELECT and custom.options:
+            # options sort in the order the field lists them, not by their ids
+            ranks = {option["id"]: rank for rank, option in enumerate(custom.options)}
+            return case(ranks, value=field_value_column(custom, self.dialect), else_=None)
         ref = self.resolve(name, location)
         if ref.column is None:
             raise Invalid("unsortable_field", f"Items can't be sorted by {name}.", field=location)
