@@ -182,3 +182,12 @@ async def test_another_tenant_sees_no_board(board: Board) -> None:
     page = await board.crew.outsider.client.get(f"/projects/{board.project_id}/board", headers={"Accept": "text/html"})
 
     assert page.status_code == 404
+
+
+async def test_the_status_cell_offers_only_the_moves_the_workflow_allows(board: Board) -> None:
+    item = await board.new(title="Fresh")
+
+    page = await board.crew.owner.get(f"/projects/{board.project_id}/items")
+
+    cell = page.text.split(f'id="status-{item["id"]}"')[1].split("</select>")[0]
+    assert re.findall(r">([A-Za-z ]+)</option>", cell) == ["To Do", "Assigned"]

@@ -392,7 +392,8 @@ async def items_page(
     chosen = next((item for item in views.items if item.view.id == items.view_id), None)
     if chosen is not None:
         items = items.with_view(chosen.view)
-    context |= {"views": views.items, "chosen_view": chosen}
+    statuses, moves = await queries.columns_and_moves(db, viewer(actor, infra), project)
+    context |= {"views": views.items, "chosen_view": chosen, "statuses": statuses, "moves": moves}
     try:
         page, total = await queries.list_tasks(db, project, items.task_query(), cursor=cursor, limit=PAGE_SIZE)
     except AppError as error:
@@ -406,7 +407,6 @@ async def items_page(
         "all_columns": _all_columns(context["fields"]),
         "filter_fields": _filter_fields(context["fields"]),
         "operators": OPERATOR_LABELS,
-        "statuses": await queries.project_statuses(db, project),
         "people": await queries.project_people(db, infra.cache, project),
         "sortable": SORTABLE,
         "request_url_with": lambda **changes: url_with(request, changes),
@@ -542,7 +542,8 @@ async def inline_edit(request: Request, task: TaskEditor, actor: PageActor, db: 
         [name for name in request.headers.get("x-columns", "").split(",") if name] or list(DEFAULT_COLUMNS),
         context["fields"],
     )
-    context |= {"view": view, "columns": columns, "statuses": await queries.project_statuses(db, project)}
+    statuses, moves = await queries.columns_and_moves(db, viewer(actor, infra), project)
+    context |= {"view": view, "columns": columns, "statuses": statuses, "moves": moves}
     return render(request, "tasks/_item_row.html", context, headers={"HX-Trigger": _toast("Saved")})
 
 

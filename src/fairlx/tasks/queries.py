@@ -217,7 +217,7 @@ async def board(
 ) -> Board:
     """Every column of the workflow with its count and its first `per_column` cards by position, and
     where the viewer may move a card from each column."""
-    statuses, allowed_moves = await _columns_and_moves(db, viewer, project)
+    statuses, allowed_moves = await columns_and_moves(db, viewer, project)
     catalog, fields = await catalog_for(db, project)
     matching = _matching(db, project, query, catalog)
     counts = dict(
@@ -257,9 +257,10 @@ class Viewer:
     cache: Cache
 
 
-async def _columns_and_moves(
+async def columns_and_moves(
     db: AsyncSession, viewer: Viewer, project: Project
 ) -> tuple[list[WorkflowStatus], dict[uuid.UUID, list[uuid.UUID]]]:
+    """The workflow's statuses in order, and from each the statuses the viewer may move an item to."""
     if project.workflow_id is None:
         return [], {}
     statuses = await statuses_of(db, project.workflow_id)
@@ -270,7 +271,7 @@ async def _columns_and_moves(
 
 async def allowed_statuses(db: AsyncSession, viewer: Viewer, project: Project, task: Task) -> list[WorkflowStatus]:
     """The statuses the viewer may move `task` to, its own first."""
-    statuses, moves = await _columns_and_moves(db, viewer, project)
+    statuses, moves = await columns_and_moves(db, viewer, project)
     targets = set(moves.get(task.status_id, []))
     return [status for status in statuses if status.id == task.status_id or status.id in targets]
 
@@ -356,10 +357,6 @@ async def trash(db: AsyncSession, project: Project, *, cursor: str | None, limit
 
 async def labels_of(db: AsyncSession, project: Project) -> list[Label]:
     return list(await db.scalars(select(Label).where(Label.project_id == project.id).order_by(func.lower(Label.name))))
-
-
-async def project_statuses(db: AsyncSession, project: Project) -> list[WorkflowStatus]:
-    return [] if project.workflow_id is None else await statuses_of(db, project.workflow_id)
 
 
 async def project_people(db: AsyncSession, cache: Cache, project: Project) -> list[Person]:
