@@ -185,7 +185,16 @@ async def test_every_route_answers_as_declared_for_every_persona(
 
 async def test_signed_in_routes_refuse_signed_out_visitors(app: FastAPI, second_client: httpx.AsyncClient) -> None:
     values: dict[str, Any] = dict.fromkeys(
-        ("session_id", "token_id", "identity_id", "user_id", "organization_id", "invitation_id", "view_id"),
+        (
+            "session_id",
+            "token_id",
+            "identity_id",
+            "user_id",
+            "organization_id",
+            "invitation_id",
+            "view_id",
+            "project_id",
+        ),
         uuid.UUID(int=7),
     )
     values |= {"provider": "github", "key": "x", "code": "ABCDEF", "token": "not-a-token"}

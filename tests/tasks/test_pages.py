@@ -191,3 +191,32 @@ async def test_the_status_cell_offers_only_the_moves_the_workflow_allows(board: 
 
     cell = page.text.split(f'id="status-{item["id"]}"')[1].split("</select>")[0]
     assert re.findall(r">([A-Za-z ]+)</option>", cell) == ["To Do", "Assigned"]
+
+
+async def test_a_saved_view_keeps_the_table_and_can_be_the_default_copied_and_deleted(board: Board) -> None:
+    owner = board.crew.owner
+    await board.new(title="A bug", type="BUG")
+    await board.new(title="A story", type="STORY")
+    items_url = f"/projects/{board.project_id}/items"
+
+    saved = await owner.post(
+        f"/projects/{board.project_id}/views?where=type|EQUALS|BUG&columns=key,title",
+        data={"name": "Bugs only"},
+        headers=HTMX,
+    )
+    view_url = saved.headers["hx-redirect"]
+    view_id = view_url.rsplit("=", 1)[1]
+    in_view = await owner.get(view_url)
+    defaulted = await owner.post(f"/projects/{board.project_id}/views/{view_id}/default", headers=HTMX)
+    plain = await owner.get(items_url)
+    copied = await owner.post(f"/projects/{board.project_id}/views/{view_id}/duplicate", headers=HTMX)
+    deleted = await owner.client.delete(f"/projects/{board.project_id}/views/{view_id}", headers=HTMX)
+
+    assert re.findall(r'data-task-key="(WEB-\d)"', in_view.text) == ["WEB-1"]
+    assert 'value="type|EQUALS|BUG"' in in_view.text
+    assert defaulted.status_code == 204
+    assert re.findall(r'data-task-key="(WEB-\d)"', plain.text) == ["WEB-1"]  # the default view applies
+    assert "Bugs only (copy)" in (await owner.get(copied.headers["hx-redirect"])).text
+    assert deleted.headers["hx-redirect"] == items_url
+    assert f"?view={view_id}" in in_view.text
+    assert f"?view={view_id}" not in (await owner.get(items_url)).text

@@ -31,7 +31,7 @@ from fairlx.tasks.models import Task
 from fairlx.tasks.schemas import MAX_BULK, SWIMLANE_PATTERN, BulkRequest, TaskCreate, TaskMove, TaskSplit, TaskUpdate
 from fairlx.views import service as views_service
 from fairlx.views.models import SavedView, ViewScope, ViewType
-from fairlx.views.schemas import ViewCreate
+from fairlx.views.schemas import ViewCreate, ViewDuplicate
 from fairlx.web.forms import FormErrors, form_values, handle_form, parse_form
 from fairlx.web.guards import PageActor, redirect
 from fairlx.web.markdown import render_markdown
@@ -390,6 +390,8 @@ async def items_page(
         db, infra.cache, actor.user_id, project_id=project.id, view_type=ViewType.LIST, limit=MAX_VIEWS_LISTED
     )
     chosen = next((item for item in views.items if item.view.id == items.view_id), None)
+    if chosen is None and not request.query_params:
+        chosen = next((item for item in views.items if item.view.is_default), None)  # the place's default view
     if chosen is not None:
         items = items.with_view(chosen.view)
     statuses, moves = await queries.columns_and_moves(db, viewer(actor, infra), project)
@@ -514,6 +516,33 @@ async def save_view(
         ),
     )
     return redirect(request, f"/projects/{project.id}/items?view={created.view.id}")
+
+
+@router.post("/projects/{project_id}/views/{view_id}/duplicate")
+async def duplicate_view(
+    request: Request, project_id: uuid.UUID, view_id: uuid.UUID, *, actor: PageActor, db: Db, infra: Infra
+) -> Response:
+    """A personal copy of a view, to change without touching the original. The views service decides
+    who may act on a view (its place and owner are in its row), as the JSON API does."""
+    copy = await views_service.duplicate_view(db, infra.cache, actor.user_id, view_id, ViewDuplicate())
+    return redirect(request, f"/projects/{project_id}/items?view={copy.view.id}")
+
+
+@router.post("/projects/{project_id}/views/{view_id}/default")
+async def make_default_view(
+    request: Request, project_id: uuid.UUID, view_id: uuid.UUID, *, actor: PageActor, db: Db, infra: Infra
+) -> Response:
+    """The view opens when the item table is opened without filters."""
+    await views_service.make_default(db, infra.cache, actor.user_id, view_id)
+    return redirect(request, f"/projects/{project_id}/items?view={view_id}")
+
+
+@router.delete("/projects/{project_id}/views/{view_id}")
+async def delete_view(
+    request: Request, project_id: uuid.UUID, view_id: uuid.UUID, *, actor: PageActor, db: Db, infra: Infra
+) -> Response:
+    await views_service.delete_view(db, infra.cache, actor.user_id, view_id)
+    return redirect(request, f"/projects/{project_id}/items")
 
 
 class InlineEdit(BaseModel):
