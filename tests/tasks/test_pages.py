@@ -220,3 +220,16 @@ async def test_a_saved_view_keeps_the_table_and_can_be_the_default_copied_and_de
     assert deleted.headers["hx-redirect"] == items_url
     assert f"?view={view_id}" in in_view.text
     assert f"?view={view_id}" not in (await owner.get(items_url)).text
+
+
+async def test_splitting_from_the_item_page_needs_two_titles(board: Board) -> None:
+    item = await board.new(title="Too big")
+    url = f"/tasks/{item['id']}/split"
+
+    refused = await board.crew.owner.post(url, data={"titles": "Only one"}, headers=HTMX)
+    split = await board.crew.owner.post(url, data={"titles": "First half\n\nSecond half\n"}, headers=HTMX)
+
+    assert (refused.status_code, refused.json()["errors"][0]["field"]) == (422, "titles")
+    assert split.headers["hx-redirect"] == f"/projects/{board.project_id}/items"
+    listed = (await board.crew.owner.get(board.tasks_url, params={"sort": "number"})).json()["items"]
+    assert [each["title"] for each in listed] == ["Too big", "First half", "Second half"]

@@ -222,9 +222,7 @@ async def restore_task(
 @router.post("/tasks/bulk")
 async def bulk_change(body: BulkRequest, ctx: Ctx) -> BulkResult:
     tasks = await service.bulk_change(ctx.db, caller_of(ctx), body)
-    views = []
-    for task in tasks:
-        views.append(await queries.task_view(ctx.db, await project_of(ctx.db, task), task))
+    views = await queries.views_across_projects(ctx.db, tasks)
     return BulkResult(action=body.action, items=[task_out(view) for view in views])
 
 

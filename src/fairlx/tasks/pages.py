@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from starlette.responses import Response
 
 from fairlx.core.errors import AppError, Invalid
@@ -682,8 +682,8 @@ def item_update(
     }
     try:
         return TaskUpdate.model_validate(data)
-    except ValueError as error:
-        raise FormErrors(fields={str(problem["loc"][0]): problem["msg"] for problem in error.errors()}) from error  # type: ignore[attr-defined]
+    except ValidationError as error:
+        raise FormErrors(fields={str(problem["loc"][0]): problem["msg"] for problem in error.errors()}) from error
 
 
 def _custom_value(field: CustomField, values: Mapping[str, str], form_lists: Mapping[str, list[str]]) -> Any:
@@ -729,16 +729,12 @@ async def clone_item(request: Request, task: TaskCreator, actor: PageActor, db: 
 @router.post("/tasks/{task_ref}/split")
 async def split_item(request: Request, task: TaskCreator, actor: PageActor, db: Db, infra: Infra) -> Response:
     titles = [line.strip() for line in (await form_values(request)).get("titles", "").splitlines() if line.strip()]
-
-    async def act(data: TaskSplit) -> Response:
-        await service.split_task(db, caller(actor, infra), await _project_of(db, task), task, data.titles)
-        return redirect(request, f"/projects/{task.project_id}/items")
-
     try:
         data = TaskSplit(titles=titles)
-    except ValueError:
-        raise Invalid("split_needs_two", "Write at least two titles, one per line.", field="titles") from None
-    return await act(data)
+    except ValidationError:
+        raise Invalid("split_needs_two", "Write 2 to 20 titles, one per line.", field="titles") from None
+    await service.split_task(db, caller(actor, infra), await _project_of(db, task), task, data.titles)
+    return redirect(request, f"/projects/{task.project_id}/items")
 
 
 @router.delete("/tasks/{task_ref}")

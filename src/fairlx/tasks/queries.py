@@ -102,6 +102,15 @@ async def views_of(db: AsyncSession, tasks: Sequence[Task], fields: Sequence[Cus
     ]
 
 
+async def views_across_projects(db: AsyncSession, tasks: Sequence[Task]) -> list[TaskView]:
+    """Views of tasks from any projects: one statement for their projects and one per project for its
+    fields, then the three of `views_of`."""
+    project_ids = {task.project_id for task in tasks}
+    projects = list(await db.scalars(select(Project).where(Project.id.in_(project_ids)))) if project_ids else []
+    fields = [field for project in projects for field in await applicable_fields(db, project)]
+    return await views_of(db, tasks, fields)
+
+
 async def task_view(db: AsyncSession, project: Project, task: Task) -> TaskView:
     fields = await applicable_fields(db, project)
     return (await views_of(db, [task], fields))[0]
