@@ -44,7 +44,7 @@ async def test_profile_theme_and_avatar_in_the_browser(
     avatar = page.locator("#avatar-card img")
     await expect(avatar).to_have_attribute("src", re.compile(r"^/api/v1/users/.+/avatar\?v=[0-9a-f]{12}$"))
     await expect(page.get_by_text("Avatar updated")).to_be_visible()
-    await page.wait_for_function("document.querySelector('#avatar-card img')?.naturalWidth === 256")
+    await expect(avatar).to_have_js_property("naturalWidth", 256)  # read by Playwright, not by eval in the page
 
     await page.get_by_label("LinkedIn").fill("linkedin.com/in/ada")
     await page.get_by_role("button", name="Save profile").click()
